@@ -1,0 +1,9 @@
+"""jupyter-mlops: walk notebooks to production."""
+
+from ._version import __version__
+from .api import explain, fix_paths, lint, lint_notebook, lint_source, list_rules
+from .linter.findings import Finding, LintReport, Severity
+from .notebook import Notebook, load_notebook
+
+__all__ = ["Finding", "LintReport", "Notebook", "Severity", "__version__", "explain", "fix_paths",
+           "lint", "lint_notebook", "lint_source", "list_rules", "load_notebook"]

@@ -1,0 +1,134 @@
+"""Analysis of one cell: parse (IPython-aware), scopes, node index. Cached by content."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from threading import Lock
+
+from ..notebook.ipython import PythonSource, to_python
+from .scopes import CellScope, analyse_scopes
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    line: int
+    col: int
+    message: str
+
+
+@dataclass
+class CellAnalysis:
+    source: str
+    python: PythonSource
+    tree: ast.Module | None
+    scope: CellScope
+    syntax_error: SyntaxProblem | None = None
+    _parents: dict[int, ast.AST] | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.tree is not None
+
+    def nodes(self, *types: type) -> list:
+        if len(types) == 1:
+            return self.scope.nodes.get(types[0], [])
+        return [n for t in types for n in self.scope.nodes.get(t, [])]
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        if self._parents is None:
+            parents: dict[int, ast.AST] = {}
+            if self.tree is not None:
+                for p in ast.walk(self.tree):
+                    for c in ast.iter_child_nodes(p):
+                        parents[id(c)] = p
+            self._parents = parents
+        return self._parents.get(id(node))
+
+    def line_text(self, line: int) -> str:
+        lines = self.source.split("\n")
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        """ast columns count UTF-8 bytes; editors count characters."""
+        if line in self.python.changed_lines:
+            return 0
+        text = self.python.code.split("\n")[line - 1] if line > 0 else ""
+        if text.isascii():
+            col = byte_col
+        else:
+            col = len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        return col + self.python.col_shift.get(line, 0)
+
+    def span(self, node: ast.AST) -> tuple[int, int, int, int]:
+        """(line, col, end_line, end_col) of a node in the original cell, character columns."""
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        if line in self.python.changed_lines:
+            return line, 0, line, len(self.line_text(line))
+        col = self.char_col(line, getattr(node, "col_offset", 0))
+        end_col = self.char_col(end_line, getattr(node, "end_col_offset", None) or 0)
+        return line, col, end_line, end_col
+
+
+_EMPTY = PythonSource(code="")
+
+
+def _parse(code: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our findings
+        return ast.parse(code)
+
+
+def analyse_cell_source(source: str) -> CellAnalysis:
+    """Parse and analyse one cell. Never raises for any input text."""
+    python = PythonSource(code=source)
+    try:
+        try:
+            tree = _parse(source)
+        except SyntaxError:
+            python = to_python(source)
+            tree = _parse(python.code) if not python.foreign else ast.Module(body=[], type_ignores=[])
+        scope = analyse_scopes(tree)
+        return CellAnalysis(source, python, tree, scope)
+    except SyntaxError as exc:
+        msg = exc.msg or "invalid syntax"
+        line = exc.lineno or 1
+        col = max((exc.offset or 1) - 1, 0)
+        return CellAnalysis(source, python, None, CellScope(), SyntaxProblem(line, col, msg))
+    except (RecursionError, MemoryError):
+        return CellAnalysis(source, python, None, CellScope(),
+                            SyntaxProblem(1, 0, "too deeply nested to analyse"))
+    except ValueError as exc:  # e.g. source with NUL bytes
+        return CellAnalysis(source, python, None, CellScope(), SyntaxProblem(1, 0, str(exc)))
+
+
+class CellCache:
+    """Analysis results keyed by cell text, so an edit re-analyses only the edited cell."""
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self._items: OrderedDict[str, CellAnalysis] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, source: str) -> CellAnalysis:
+        with self._lock:
+            found = self._items.get(source)
+            if found is not None:
+                self._items.move_to_end(source)
+                self.hits += 1
+                return found
+        result = analyse_cell_source(source)
+        with self._lock:
+            self.misses += 1
+            self._items[source] = result
+            if len(self._items) > self._maxsize:
+                self._items.popitem(last=False)
+        return result
+
+
+DEFAULT_CACHE = CellCache()

@@ -1,0 +1,143 @@
+"""Cross-cell analysis: import resolution and dataflow in notebook and execution order."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..notebook.model import Cell, Notebook
+from .cell import DEFAULT_CACHE, CellAnalysis, CellCache
+from .names import BUILTIN_NAMES, is_provided
+from .scopes import Use
+
+_IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+# Magics that bring names into the namespace we cannot see.
+_OPAQUE_MAGICS = {"run", "pylab", "store", "load", "load_ext", "sql", "R", "Rpull"}
+
+
+@dataclass(frozen=True)
+class FlowIssue:
+    """A read that Restart & Run All would not satisfy."""
+
+    cell: Cell
+    use: Use
+    kind: str  # "before-define" | "undefined"
+    defined_in: tuple[int, ...] = ()  # indices of cells that define the name
+
+
+@dataclass
+class NotebookAnalysis:
+    notebook: Notebook
+    cells: dict[int, CellAnalysis] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, notebook: Notebook, cache: CellCache | None = None) -> "NotebookAnalysis":
+        cache = cache or DEFAULT_CACHE
+        cells = {c.index: cache.get(c.source) for c in notebook.cells if c.is_code}
+        return cls(notebook, cells)
+
+    # -- iteration ------------------------------------------------------------------------
+    def code(self) -> list[tuple[Cell, CellAnalysis]]:
+        """Code cells in notebook order with their analysis (cells that failed to parse too)."""
+        return [(c, self.cells[c.index]) for c in self.notebook.cells if c.index in self.cells]
+
+    def parsed(self) -> list[tuple[Cell, CellAnalysis]]:
+        return [(c, a) for c, a in self.code() if a.ok and not a.python.foreign]
+
+    # -- names ----------------------------------------------------------------------------
+    @cached_property
+    def imports(self) -> dict[str, str]:
+        """Local alias -> qualified name, over every import in the notebook."""
+        merged: dict[str, str] = {}
+        for _, a in self.parsed():
+            for local, qual in a.scope.imports.items():
+                merged.setdefault(local, qual)
+        return merged
+
+    @cached_property
+    def definitions(self) -> dict[str, list[int]]:
+        """Name -> indices of the cells that bind it at module level, in notebook order."""
+        result: dict[str, list[int]] = {}
+        for cell, a in self.parsed():
+            # `x += 1` needs an existing x: it rebinds, it does not define.
+            for name in {b.name for b in a.scope.bindings if b.kind != "augassign"}:
+                result.setdefault(name, []).append(cell.index)
+        return result
+
+    @cached_property
+    def maybe_defined(self) -> frozenset[str]:
+        """Identifiers in cells that do not parse: they might define any of them."""
+        names: set[str] = set()
+        for _, a in self.code():
+            if not a.ok:
+                names.update(_IDENT.findall(a.source))
+        return frozenset(names)
+
+    @cached_property
+    def opaque(self) -> bool:
+        """True when star imports or magics like `%run` define names we cannot see."""
+        for _, a in self.code():
+            if a.scope.star_imports:
+                return True
+            if any(m.name in _OPAQUE_MAGICS for m in a.python.magics):
+                return True
+        return False
+
+    def qualname(self, node: ast.AST) -> str | None:
+        """Resolve `np.random.seed` to `numpy.random.seed`, `pk.dump` to `pickle.dump`."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.imports.get(node.id)
+        if base is None:
+            if node.id in BUILTIN_NAMES and node.id not in self.definitions:
+                base = node.id
+            else:
+                return None
+        return ".".join([base, *reversed(parts)])
+
+    def call_name(self, call: ast.Call) -> str | None:
+        return self.qualname(call.func)
+
+    # -- dataflow -------------------------------------------------------------------------
+    @cached_property
+    def flow_issues(self) -> list[FlowIssue]:
+        """Reads that fail when the notebook runs top to bottom in a fresh kernel."""
+        issues: list[FlowIssue] = []
+        defined: set[str] = set()
+        opaque = self.opaque
+        for cell, a in self.parsed():
+            for use in a.scope.uses:
+                if use.name in defined or is_provided(use.name):
+                    continue
+                where = tuple(self.definitions.get(use.name, ()))
+                if where:
+                    issues.append(FlowIssue(cell, use, "before-define", where))
+                elif not opaque and use.name not in self.maybe_defined:
+                    issues.append(FlowIssue(cell, use, "undefined"))
+            defined |= a.scope.defined
+            for d in a.scope.deletions:
+                if not any(b.name == d.name and b.line > d.line for b in a.scope.bindings):
+                    defined.discard(d.name)
+        if not opaque:
+            for cell, a in self.parsed():
+                for use in a.scope.deferred:
+                    if use.name not in self.definitions and not is_provided(use.name) \
+                            and use.name not in self.maybe_defined:
+                        issues.append(FlowIssue(cell, use, "undefined"))
+        return issues
+
+    @cached_property
+    def execution_order(self) -> list[Cell]:
+        """Code cells that ran, in the order their saved execution counts say."""
+        ran = [c for c in self.notebook.code_cells if c.execution_count]
+        return sorted(ran, key=lambda c: (c.execution_count, c.index))
+
+    def defined_before(self, cell: Cell, name: str) -> bool:
+        """Is `name` bound at module level in a code cell above `cell`?"""
+        return any(i < cell.index for i in self.definitions.get(name, ()))

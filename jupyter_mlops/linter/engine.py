@@ -1,0 +1,101 @@
+"""Run the selected rules over notebooks and collect findings."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Iterable
+
+from ..analysis import CellCache, NotebookAnalysis
+from ..errors import NotebookReadError
+from ..notebook.loader import has_percent_cells, load_notebook, read_bytes, decode_text
+from ..notebook.model import Notebook
+from .config import LintConfig
+from .context import LintContext
+from .findings import FileResult, Finding, LintReport
+from .suppress import is_suppressed
+
+log = logging.getLogger(__name__)
+
+
+def lint_notebook(notebook: Notebook, config: LintConfig | None = None,
+                  cache: CellCache | None = None) -> list[Finding]:
+    """All findings for one notebook model, sorted by position, noqa applied."""
+    config = config or LintConfig()
+    analysis = NotebookAnalysis.build(notebook, cache)
+    ctx = LintContext(notebook, analysis, config)
+    findings: list[Finding] = []
+    rules = config.enabled_rules()
+    if not notebook.is_python:
+        rules = [r for r in rules if getattr(r, "language_independent", False)]
+    for rule in rules:
+        ctx.rule = rule
+        try:
+            findings.extend(rule().check(ctx))
+        except RecursionError:
+            log.warning("%s: rule %s gave up on a deeply nested expression", notebook.path, rule.name)
+    findings = [f for f in findings if not is_suppressed(f, notebook)]
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def lint_file(path: str | os.PathLike[str], config: LintConfig | None = None,
+              cache: CellCache | None = None) -> FileResult:
+    name = str(path)
+    try:
+        notebook = load_notebook(path)
+    except NotebookReadError as exc:
+        return FileResult(path=name, error=exc.problem)
+    return FileResult(path=name, findings=lint_notebook(notebook, config, cache), notebook=notebook)
+
+
+def discover(paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = ()) -> list[str]:
+    """Expand directories into notebooks (.ipynb and percent-format .py), in a stable order.
+
+    Explicit file arguments are kept whatever they are, so a missing or unreadable one is
+    reported rather than silently dropped.
+    """
+    excluded = [e.rstrip("/") for e in exclude]
+    found: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.is_dir():
+            found.append(str(raw))
+            continue
+        for root, dirs, files in os.walk(p, onerror=lambda e: found.append(str(e.filename))):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != ".ipynb_checkpoints"
+                             and d not in ("node_modules", "__pycache__")
+                             and not _is_excluded(Path(root, d), excluded))
+            for f in sorted(files):
+                fp = Path(root, f)
+                if _is_excluded(fp, excluded) or f.startswith("."):
+                    continue
+                if f.endswith(".ipynb") or (f.endswith(".py") and _percent_file(fp)):
+                    found.append(str(fp))
+    return found
+
+
+def _is_excluded(path: Path, patterns: list[str]) -> bool:
+    return any(path.match(p) or p in path.parts for p in patterns)
+
+
+def _percent_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+        return has_percent_cells(decode_text(head, str(path)))
+    except (OSError, NotebookReadError):
+        return False
+
+
+def lint_paths(paths: Iterable[str | os.PathLike[str]], config: LintConfig | None = None,
+               cache: CellCache | None = None) -> LintReport:
+    config = config or LintConfig()
+    report = LintReport()
+    for path in discover(paths, config.exclude):
+        report.files.append(lint_file(path, config, cache))
+    return report
+
+
+__all__ = ["discover", "lint_file", "lint_notebook", "lint_paths", "read_bytes"]

@@ -1,0 +1,86 @@
+"""Human-readable output in the style of ruff: location, code, message, source line, hint."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ...notebook.loader import load_notebook
+from ...errors import NotebookReadError
+from ..findings import FileResult, Finding, LintReport
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def location(path: str, f: Finding, file_line: int | None = None) -> str:
+    if f.cell is None:
+        return path
+    if file_line is not None and f.line is not None:  # percent-format script: file lines
+        return f"{path}:{file_line + f.line - 1}:{(f.column or 0) + 1}"
+    where = f"{path}:cell {f.cell + 1}"
+    if f.line is not None:
+        where += f":{f.line}:{(f.column or 0) + 1}"
+    return where
+
+
+def format_text(report: LintReport, color: bool = False, show_source: bool = True,
+                **_: object) -> str:
+    def c(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    out: list[str] = []
+    for result in report.files:
+        if result.error:
+            out.append(f"{c(result.path, _BOLD)}: {c('error', _COLORS['error'])}: {result.error}")
+            continue
+        sources = _sources(result) if show_source else None
+        for f in result.findings:
+            file_line = sources.get(("file_line", f.cell)) if sources else None
+            loc = location(result.path, f, file_line)
+            fixable = " [*]" if f.fix and f.fix.applicability.value == "safe" else ""
+            out.append(f"{c(loc, _BOLD)}: {c(f.code, _COLORS[f.severity.value])}{fixable} "
+                       f"{f.message} {c('[' + f.rule + ']', _DIM)}")
+            if sources and f.cell is not None and f.line is not None:
+                text = sources.get((f.cell, f.line))
+                if text is not None and text.strip():
+                    gutter = str(f.line)
+                    out.append(f"  {c(gutter, _DIM)} | {text}")
+                    width = max(1, ((f.end_column or 0) - (f.column or 0)) if f.end_line == f.line else len(text) - (f.column or 0))
+                    out.append(f"  {' ' * len(gutter)} | {' ' * (f.column or 0)}{c('^' * width, _COLORS[f.severity.value])}")
+            if f.hint:
+                out.append(f"  {c('= hint:', _DIM)} {f.hint}")
+    out.append(summary(report))
+    return "\n".join(out)
+
+
+def summary(report: LintReport) -> str:
+    counts = Counter(f.severity.value for f in report.findings)
+    errors = sum(1 for r in report.files if r.error)
+    fixable = sum(1 for f in report.findings if f.fix and f.fix.applicability.value == "safe")
+    n = len(report.findings)
+    parts = [f"Found {n} finding{'s' if n != 1 else ''} in {len(report.files)} file"
+             f"{'s' if len(report.files) != 1 else ''}"]
+    if n:
+        parts.append("(" + ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s]) + ")")
+    line = " ".join(parts) + "."
+    if errors:
+        line += f" {errors} file{'s' if errors != 1 else ''} could not be read."
+    if fixable:
+        line += f"\n[*] {fixable} fixable with `jupyter-mlops lint --fix`."
+    return line
+
+
+def _sources(result: FileResult) -> dict:
+    nb = result.notebook
+    if nb is None:
+        try:
+            nb = load_notebook(result.path)
+        except NotebookReadError:
+            return {}
+    table: dict = {}
+    for cell in nb.cells:
+        if nb.format == "percent":
+            table[("file_line", cell.index)] = cell.file_line
+        for i, line in enumerate(cell.source.split("\n"), 1):
+            table[(cell.index, i)] = line
+    return table

@@ -1,0 +1,3 @@
+"""Every rule module; importing this package registers the rules."""
+
+from . import execution  # noqa: F401
