@@ -17,7 +17,7 @@ from .model import Cell, Notebook, Output
 
 _PERCENT_MARKER = re.compile(r"^\s*#\s?%%(?!%)(.*)$")
 _PERCENT_KIND = re.compile(r"^\s*\[(markdown|md|raw)\]\s*", re.IGNORECASE)
-_PERCENT_META = re.compile(r'(\w[\w-]*)=(\[[^\]]*\]|"[^"]*"|\{[^}]*\}|\S+)')
+_PERCENT_KEY = re.compile(r"(?:^|\s)(\w[\w-]*)=")
 PYTHON_LANGUAGES = {"python", "python3", "python2", "ipython", "ipython3", "ipython2"}
 
 
@@ -259,10 +259,17 @@ def parse_percent_script(text: str, name: str = "<memory>.py") -> Notebook:
 
 
 def _percent_metadata(header: str) -> dict[str, Any]:
+    """jupytext-style `key=value` pairs after the marker; values are JSON when they parse."""
     metadata: dict[str, Any] = {}
-    for key, value in _PERCENT_META.findall(header):
+    decoder = json.JSONDecoder()
+    pos = 0
+    while (m := _PERCENT_KEY.search(header, pos)) is not None:
+        key, start = m.group(1), m.end()
         try:
-            metadata[key] = json.loads(value)
+            value, end = decoder.raw_decode(header, start)
         except ValueError:
-            metadata[key] = value
+            word = re.match(r"\S*", header[start:])
+            value, end = (word.group(0) if word else ""), start + (word.end() if word else 0)
+        metadata[key] = value
+        pos = max(end, start + 1)
     return metadata

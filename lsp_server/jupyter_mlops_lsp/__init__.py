@@ -1,0 +1,1 @@
+"""The jupyter-mlops language server (work in progress)."""
