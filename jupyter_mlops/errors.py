@@ -26,7 +26,7 @@ class UnknownRuleError(ConfigError):
     def __init__(self, selector: str) -> None:
         super().__init__(
             f"unknown rule {selector!r}: use a rule name (e.g. 'hardcoded-secret'), "
-            "a code or code prefix (e.g. 'NB301', 'NB3'), a category, or 'ALL'"
+            "a code or code prefix (e.g. 'NB401', 'NB4'), a category, or 'ALL'"
         )
         self.selector = selector
 
