@@ -12,9 +12,9 @@ from ..errors import FixError, NotebookReadError
 from .loader import decode_text, read_bytes
 from .model import Notebook
 
-# (indent, ensure_ascii, sort_keys) layouts seen in the wild; nbformat writes the first one.
-_LAYOUTS = [(1, False, True), (1, True, True), (2, False, False), (1, False, False), (2, True, False),
-            (4, False, False), (2, False, True), (4, False, True), (None, False, False)]
+# (indent, ensure_ascii, sort_keys) layouts, most common first: nbformat writes (1, False, True).
+_LAYOUTS = [(1, False, True)] + [(i, a, k) for i in (1, 2, 4, None, "\t") for a in (False, True)
+                                 for k in (True, False) if (i, a, k) != (1, False, True)]
 
 
 def _split_source(text: str) -> list[str]:
