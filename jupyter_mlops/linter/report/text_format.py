@@ -33,9 +33,11 @@ def format_text(report: LintReport, color: bool = False, show_source: bool = Tru
         if result.error:
             out.append(f"{c(result.path, _BOLD)}: {c('error', _COLORS['error'])}: {result.error}")
             continue
-        sources = _sources(result) if show_source else None
+        # Percent-format scripts are located by file line, with or without source display.
+        table = _sources(result) if result.findings else {}
+        sources = table if show_source else None
         for f in result.findings:
-            file_line = sources.get(("file_line", f.cell)) if sources else None
+            file_line = table.get(("file_line", f.cell))
             loc = location(result.path, f, file_line)
             fixable = " [*]" if f.fix and f.fix.applicability.value == "safe" else ""
             out.append(f"{c(loc, _BOLD)}: {c(f.code, _COLORS[f.severity.value])}{fixable} "
@@ -43,7 +45,7 @@ def format_text(report: LintReport, color: bool = False, show_source: bool = Tru
             if sources and f.cell is not None and f.line is not None:
                 text = sources.get((f.cell, f.line))
                 if text is not None and text.strip():
-                    gutter = str(f.line)
+                    gutter = str(f.line if file_line is None else file_line + f.line - 1)
                     out.append(f"  {c(gutter, _DIM)} | {text}")
                     width = max(1, ((f.end_column or 0) - (f.column or 0)) if f.end_line == f.line else len(text) - (f.column or 0))
                     out.append(f"  {' ' * len(gutter)} | {' ' * (f.column or 0)}{c('^' * width, _COLORS[f.severity.value])}")

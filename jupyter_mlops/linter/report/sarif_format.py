@@ -1,0 +1,157 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
+
+Regions are file positions: GitHub shows a result against the raw file, so a finding in an
+.ipynb points at the JSON line where its cell source line is written, and a finding in a
+percent-format script at the script's own line. The in-cell position (cell index, cell id,
+line, column) travels in each result's `properties`, where notebook-aware viewers can use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..._version import __version__
+from ..findings import FileResult, Finding, LintReport
+from ..rule import Rule, all_rules
+from .file_positions import FilePositions
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/jupyter-mlops/jupyter-mlops"
+SRCROOT = "%SRCROOT%"
+# RFC 3986 path characters left as they are (':' is not: it would read as a scheme).
+_URI_SAFE = "/!$&'()*+,;=@-._~"
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+# GitHub ranks security alerts by this property (CVSS-like, 0.0-10.0).
+_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.5", "info": "2.0"}
+
+
+def format_sarif(report: LintReport, root: str | os.PathLike[str] | None = None,
+                 **_: object) -> str:
+    return json.dumps(sarif_log(report, root), indent=2, ensure_ascii=False)
+
+
+def sarif_log(report: LintReport, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict. Paths are made relative to `root` (default: the working dir)."""
+    base = Path(os.path.abspath(root or os.getcwd()))
+    rules = all_rules()
+    index = {r.code: i for i, r in enumerate(rules)}
+    descriptors = [_descriptor(r) for r in rules]
+    results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for file_result in report.files:
+        location = _artifact(file_result.path, base)
+        if file_result.error:
+            notifications.append({
+                "level": "error",
+                "message": {"text": f"{file_result.path}: {file_result.error}"},
+                "locations": [{"physicalLocation": {"artifactLocation": location}}],
+                "descriptor": {"id": "file-unreadable"},
+            })
+            continue
+        positions = FilePositions(file_result)
+        for f in file_result.findings:
+            if f.code not in index:  # a rule registered after this run started; keep it anyway
+                index[f.code] = len(descriptors)
+                descriptors.append({"id": f.code, "name": f.rule,
+                                    "shortDescription": {"text": f.rule}})
+            results.append(_result(f, index[f.code], location, positions, file_result))
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "jupyter-mlops",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": descriptors,
+        }},
+        "originalUriBaseIds": {SRCROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [{
+            # The tool ran to the end: unreadable files are reported, not fatal.
+            "executionSuccessful": True,
+            "toolExecutionNotifications": notifications,
+        }],
+        "results": results,
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _descriptor(rule: type[Rule]) -> dict[str, Any]:
+    try:
+        lesson = rule.lesson()
+        full, markdown = lesson.what, lesson.markdown(f"{rule.name} ({rule.code})")
+    except ValueError:  # a lesson that does not parse must not break the report
+        full, markdown = rule.summary, rule.summary
+    properties: dict[str, Any] = {"tags": [rule.category], "category": rule.category}
+    if rule.category == "security":
+        properties["tags"].append("security")
+        properties["security-severity"] = _SECURITY_SEVERITY[rule.severity.value]
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": full},
+        "help": {"text": markdown, "markdown": markdown},
+        "helpUri": rule.url(),
+        "defaultConfiguration": {"level": _LEVELS[rule.severity.value]},
+        "properties": properties,
+    }
+
+
+def _artifact(path: str, base: Path) -> dict[str, Any]:
+    """A URI relative to the source root when the file is under it, else an absolute file URI."""
+    absolute = Path(os.path.abspath(path))  # the path as given (links not followed), normalised
+    for root in (base, Path(os.path.abspath(os.getcwd()))):
+        try:
+            rel = absolute.relative_to(root)
+        except ValueError:
+            continue
+        return {"uri": quote(rel.as_posix(), safe=_URI_SAFE), "uriBaseId": SRCROOT}
+    return {"uri": absolute.as_uri()}
+
+
+def _result(f: Finding, rule_index: int, location: dict[str, Any], positions: FilePositions,
+            file_result: FileResult) -> dict[str, Any]:
+    line, col, end_line, end_col = positions.region(f)
+    region: dict[str, Any] = {"startLine": max(1, line)}
+    if col is not None:
+        region["startColumn"] = max(1, col)
+    if end_line is not None and end_line >= region["startLine"]:
+        region["endLine"] = end_line
+        if end_col is not None and (end_line > region["startLine"]
+                                    or end_col > region.get("startColumn", 0)):
+            region["endColumn"] = end_col
+    properties: dict[str, Any] = {"rule": f.rule, "severity": f.severity.value}
+    if f.cell is not None:
+        properties.update(cell=f.cell, cellId=f.cell_id, cellLine=f.line, cellColumn=f.column,
+                          cellEndLine=f.end_line, cellEndColumn=f.end_column)
+    if f.fix is not None:
+        properties["fix"] = {"message": f.fix.message, "applicability": f.fix.applicability.value}
+    if f.hint:
+        properties["hint"] = f.hint
+    return {
+        "ruleId": f.code,
+        "ruleIndex": rule_index,
+        "level": _LEVELS[f.severity.value],
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": {"artifactLocation": location, "region": region}}],
+        "partialFingerprints": {"jupyterMlops/v1": _fingerprint(f, file_result)},
+        "properties": properties,
+    }
+
+
+def _fingerprint(f: Finding, file_result: FileResult) -> str:
+    """Stable across edits elsewhere in the notebook: rule, cell id (or index), line text."""
+    text = ""
+    nb = file_result.notebook
+    if nb is not None and f.cell is not None and f.line is not None and 0 <= f.cell < len(nb.cells):
+        lines = nb.cells[f.cell].source.split("\n")
+        if 0 < f.line <= len(lines):
+            text = lines[f.line - 1].strip()
+    where = f.cell_id or (str(f.cell) if f.cell is not None else "")
+    key = "\x1f".join([f.code, where, text, f.message if not text else ""])
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
