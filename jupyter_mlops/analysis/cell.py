@@ -27,6 +27,8 @@ class CellAnalysis:
     scope: CellScope
     syntax_error: SyntaxProblem | None = None
     _parents: dict[int, ast.AST] | None = field(default=None, repr=False)
+    _lines: list[str] | None = field(default=None, repr=False)
+    _code_lines: list[str] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -48,14 +50,18 @@ class CellAnalysis:
         return self._parents.get(id(node))
 
     def line_text(self, line: int) -> str:
-        lines = self.source.split("\n")
+        if self._lines is None:
+            self._lines = self.source.split("\n")
+        lines = self._lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def char_col(self, line: int, byte_col: int) -> int:
         """ast columns count UTF-8 bytes; editors count characters."""
         if line in self.python.changed_lines:
             return 0
-        text = self.python.code.split("\n")[line - 1] if line > 0 else ""
+        if self._code_lines is None:
+            self._code_lines = self.python.code.split("\n")
+        text = self._code_lines[line - 1] if 0 < line <= len(self._code_lines) else ""
         if text.isascii():
             col = byte_col
         else:

@@ -23,7 +23,7 @@ class Output:
     evalue: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # cells are compared by identity: two cells with equal text are still two cells
 class Cell:
     index: int
     cell_type: CellType
