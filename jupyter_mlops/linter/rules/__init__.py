@@ -1,3 +1,3 @@
 """Every rule module; importing this package registers the rules."""
 
-from . import dependencies, execution, maintainability, ml, portability, security  # noqa: F401
+from . import dependencies, execution, maintainability, ml, notebook_calls, portability, security  # noqa: F401

@@ -1,1 +1,443 @@
-"""Rules: portability."""
+"""Rules: portability (does the notebook run anywhere but the author's machine?)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Iterable
+
+from ...analysis import CellAnalysis
+from ...notebook.model import Cell
+from ..context import LintContext
+from ..edits import import_insertion_point, insert_lines
+from ..findings import Applicability, Edit, Finding, Fix, Severity
+from ..rule import Rule, register
+from ._shell import commands_in_cell
+
+DATA_DIR = "DATA_DIR"
+# Locations that exist on one person's machine or one hosted service only. Each prefix must be
+# followed by at least one more path component (`/home/ana`, not `/home`).
+_POSIX_PREFIX = re.compile(
+    r"^/(?:home|Users|root|mnt|media|Volumes|content|kaggle|dbfs|gpfs|scratch)/[^/\s]")
+_WINDOWS_PREFIX = re.compile(r"^(?:[A-Za-z]:[\\/]+[^\\/\s]|\\\\[^\\\s]+\\[^\\\s]+)")
+_FILE_URL = re.compile(r"^file://(?:localhost)?(?=/)")
+_ENV_LOOKUPS = {"os.environ.get", "os.getenv", "os.environ.setdefault"}
+_MAX_LEN = 500
+
+
+def path_kind(text: str) -> str | None:
+    """'posix' or 'windows' when `text` is an absolute, machine-specific path; else None."""
+    if not text or len(text) > _MAX_LEN or "\n" in text or "\t" in text:
+        return None
+    if _POSIX_PREFIX.match(text):
+        return "posix"
+    if _WINDOWS_PREFIX.match(text):
+        return "windows"
+    m = _FILE_URL.match(text)
+    if m and _POSIX_PREFIX.match(text[m.end():]):
+        return "url"
+    return None
+
+
+@dataclass
+class PathLiteral:
+    cell: Cell
+    analysis: CellAnalysis
+    node: ast.Constant | ast.JoinedStr
+    text: str  # the value (for an f-string: its constant prefix)
+    kind: str  # "posix" | "windows" | "url"
+
+    @property
+    def fstring(self) -> bool:
+        return isinstance(self.node, ast.JoinedStr)
+
+
+def _is_docstring(parent: ast.AST | None) -> bool:
+    return isinstance(parent, ast.Expr)
+
+
+def _is_env_default(ctx: LintContext, a: CellAnalysis, node: ast.AST, parent: ast.AST | None) -> bool:
+    """`os.environ.get("DATA_DIR", "/home/ana/data")`: a default for a configurable setting."""
+    return (isinstance(parent, ast.Call) and node in parent.args[1:]
+            and ctx.analysis.qualname(parent.func) in _ENV_LOOKUPS)
+
+
+def path_literals(ctx: LintContext) -> list[PathLiteral]:
+    found: list[PathLiteral] = []
+    for cell, a in ctx.analysis.parsed():
+        for node in a.nodes(ast.Constant):
+            value = node.value
+            if not isinstance(value, str) or not value or value[0] not in "/\\fABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+                continue
+            kind = path_kind(value)
+            if kind is None:
+                continue
+            parent = a.parent(node)
+            if isinstance(parent, ast.JoinedStr) or _is_docstring(parent) or \
+                    _is_env_default(ctx, a, node, parent):
+                continue
+            found.append(PathLiteral(cell, a, node, value, kind))
+        for node in a.nodes(ast.JoinedStr):
+            first = node.values[0] if node.values else None
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                continue
+            kind = path_kind(first.value)
+            parent = a.parent(node)
+            if kind is None or isinstance(parent, ast.FormattedValue) or _is_docstring(parent):
+                continue
+            found.append(PathLiteral(cell, a, node, first.value, kind))
+    return found
+
+
+# -- the data directory fix -----------------------------------------------------------------
+
+def _flavour(kind: str):
+    return PureWindowsPath if kind == "windows" else PurePosixPath
+
+
+def _directory(text: str, kind: str, fstring: bool) -> str:
+    """The directory a path literal lives in (the literal itself when it ends with a separator)."""
+    sep = "\\/" if kind == "windows" else "/"
+    if text.endswith(tuple(sep)) or fstring:
+        cut = max(text.rfind(s) for s in sep)
+        return text[:cut] if cut > 0 else text
+    cut = max(text.rfind(s) for s in sep)
+    return text[:cut] if cut > 0 else text
+
+
+def _common_dir(dirs: list[str], kind: str) -> str | None:
+    flavour = _flavour(kind)
+    paths = [flavour(d) for d in dirs]
+    common = paths[0].parts
+    for p in paths[1:]:
+        n = 0
+        for x, y in zip(common, p.parts):
+            if (x.lower() == y.lower()) if kind == "windows" else (x == y):
+                n += 1
+            else:
+                break
+        common = common[:n]
+    # `/home`, `/Users/ana`'s parent or a bare drive are too broad to be a data directory.
+    if len(common) >= 3:
+        return str(flavour(*common))
+    counted = Counter(str(p) for p in paths if len(p.parts) >= 3)
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def _relative(text: str, data_dir: str, kind: str) -> str | None:
+    """`text` relative to `data_dir` with '/' separators, or None when it is outside it."""
+    norm = text.replace("\\", "/") if kind == "windows" else text
+    base = data_dir.replace("\\", "/").rstrip("/") if kind == "windows" else data_dir.rstrip("/")
+    if kind == "windows":
+        norm_cmp, base_cmp = norm.lower(), base.lower()
+    else:
+        norm_cmp, base_cmp = norm, base
+    while "//" in norm_cmp[1:]:  # `C:\\data\\x` written with doubled separators
+        norm = norm[0] + norm[1:].replace("//", "/")
+        norm_cmp = norm_cmp[0] + norm_cmp[1:].replace("//", "/")
+    if norm_cmp.rstrip("/") == base_cmp:
+        return ""
+    if norm_cmp.startswith(base_cmp + "/"):
+        return norm[len(base) + 1:]
+    return None
+
+
+def _py_string(text: str, quote: str = '"') -> str:
+    body = json.dumps(text, ensure_ascii=False)[1:-1]
+    if quote == "'":
+        body = body.replace('\\"', '"').replace("'", "\\'")
+    return quote + body + quote
+
+
+def _string_context(a: CellAnalysis, node: ast.AST) -> bool:
+    """Would a `Path` break here? Operands, method receivers, subscripts, comparisons."""
+    parent = a.parent(node)
+    return isinstance(parent, (ast.BinOp, ast.Subscript, ast.Compare, ast.JoinedStr,
+                               ast.FormattedValue)) or \
+        (isinstance(parent, ast.Attribute) and parent.value is node)
+
+
+def _assigned_name(a: CellAnalysis, node: ast.AST) -> str | None:
+    parent = a.parent(node)
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            return targets[0].id
+    return None
+
+
+def _name_used_as_string(ctx: LintContext, name: str) -> bool:
+    for _, a in ctx.analysis.parsed():
+        for n in a.nodes(ast.Name):
+            if n.id == name and isinstance(n.ctx, ast.Load) and _string_context(a, n):
+                return True
+    return False
+
+
+def _existing_data_dir(ctx: LintContext) -> tuple[bool, str | None]:
+    """(is DATA_DIR defined, the default directory when defined as this rule's fix writes it)."""
+    if DATA_DIR not in ctx.analysis.definitions:
+        return False, None
+    for _, a in ctx.analysis.parsed():
+        for node in a.nodes(ast.Assign):
+            if not any(isinstance(t, ast.Name) and t.id == DATA_DIR for t in node.targets):
+                continue
+            value = node.value
+            if isinstance(value, ast.Call) and ctx.analysis.qualname(value.func) == "pathlib.Path" \
+                    and value.args and isinstance(value.args[0], ast.Call) \
+                    and ctx.analysis.qualname(value.args[0].func) in _ENV_LOOKUPS \
+                    and len(value.args[0].args) == 2 \
+                    and isinstance(value.args[0].args[1], ast.Constant) \
+                    and isinstance(value.args[0].args[1].value, str):
+                return True, value.args[0].args[1].value
+    return True, None
+
+
+def _local_import(ctx: LintContext, qualified: str) -> str | None:
+    for local, qual in ctx.analysis.imports.items():
+        if qual == qualified:
+            return local
+    return None
+
+
+class _DataDirFixer:
+    """Rewrites path literals under one data directory to `DATA_DIR / "relative"`."""
+
+    def __init__(self, ctx: LintContext, literals: list[PathLiteral]) -> None:
+        self.ctx = ctx
+        self.data_dir: str | None = None
+        self.kind = "posix"
+        self.header: list[Edit] = []
+        defined, existing = _existing_data_dir(ctx)
+        if defined:
+            if existing is not None:
+                self.data_dir, self.kind = existing, path_kind(existing) or "posix"
+            return
+        usable = [lit for lit in literals if lit.kind != "url"]
+        if not usable:
+            return
+        if ctx.config.data_dir:
+            self.data_dir = ctx.config.data_dir.rstrip("/\\") or ctx.config.data_dir
+            self.kind = "windows" if _WINDOWS_PREFIX.match(self.data_dir) else "posix"
+        else:
+            self.kind = Counter(lit.kind for lit in usable).most_common(1)[0][0]
+            dirs = [_directory(lit.text, lit.kind, lit.fstring) for lit in usable if lit.kind == self.kind]
+            self.data_dir = _common_dir(dirs, self.kind)
+        if self.data_dir is None:
+            return
+        self.os_name = _local_import(ctx, "os") or "os"
+        path_name = _local_import(ctx, "pathlib.Path")
+        lines = []
+        if _local_import(ctx, "os") is None:
+            lines.append("import os")
+        if path_name is None:
+            lines.append("from pathlib import Path")
+            path_name = "Path"
+        lines.append(f"{DATA_DIR} = {path_name}({self.os_name}.environ.get("
+                     f"{_py_string(DATA_DIR)}, {_py_string(self.data_dir)}))")
+        cell, line = import_insertion_point(ctx)
+        fixable = [lit for lit in usable if self._relative(lit) is not None]
+        earliest = min((lit.cell.index for lit in fixable), default=cell.index)
+        if earliest < cell.index:  # a path is used above the imports: define it there
+            cell, line = ctx.notebook.cells[earliest], 1
+        self.header = [insert_lines(cell, line, "\n".join(lines))]
+
+    @property
+    def os_local(self) -> str:
+        return getattr(self, "os_name", None) or _local_import(self.ctx, "os") or "os"
+
+    def _relative(self, lit: PathLiteral) -> str | None:
+        if self.data_dir is None or lit.kind == "url" or lit.kind != self.kind:
+            return None
+        return _relative(lit.text, self.data_dir, lit.kind)
+
+    def fix(self, lit: PathLiteral) -> Fix | None:
+        rel = self._relative(lit)
+        if rel is None:
+            return None
+        a = lit.analysis
+        node = lit.node
+        name = _assigned_name(a, node)
+        as_string = _string_context(a, node) or (name is not None and _name_used_as_string(self.ctx, name))
+        if name == DATA_DIR:
+            return None
+        line, col, end_line, end_col = a.span(node)
+        raw = self._source(a, line, col, end_line, end_col)
+        quote = "'" if raw.lstrip("rRuUbBfF")[:1] == "'" else '"'
+        if lit.fstring:
+            argument = self._fstring_argument(raw)
+            if argument is None:
+                return None
+            text = (f"{self.os_local}.path.join({DATA_DIR}, {argument})" if as_string
+                    else f"{DATA_DIR} / {argument}")
+        elif as_string:
+            parts = [DATA_DIR]
+            if rel:
+                parts.append(_py_string(rel.rstrip("/"), quote))
+            if lit.text.endswith(("/", "\\")):
+                parts.append(quote * 2)
+            text = (f"{self.os_local}.path.join({', '.join(parts)})" if len(parts) > 1
+                    else f"str({DATA_DIR})")
+        else:
+            text = DATA_DIR if not rel.rstrip("/") else f"{DATA_DIR} / {_py_string(rel.rstrip('/'), quote)}"
+        edit = Edit(lit.cell.index, line, col, end_line, end_col, text)
+        return Fix(f"use `{DATA_DIR}` (from the environment variable, default "
+                   f"{self.data_dir}) instead of the absolute path",
+                   (*self.header, edit), Applicability.UNSAFE)
+
+    @staticmethod
+    def _source(a: CellAnalysis, line: int, col: int, end_line: int, end_col: int) -> str:
+        lines = a.source.split("\n")
+        if line == end_line:
+            return lines[line - 1][col:end_col]
+        return "\n".join([lines[line - 1][col:], *lines[line:end_line - 1], lines[end_line - 1][:end_col]])
+
+    def _fstring_argument(self, raw: str) -> str | None:
+        """`f"/home/a/data/{x}.csv"` -> `f"{x}.csv"`: drop the data directory from the prefix."""
+        m = re.match(r"^([rRfF]{1,2})(['\"])", raw)
+        if m is None or raw[m.end():m.end() + 2] == m.group(2) * 2 or self.data_dir is None:
+            return None  # triple-quoted or implicitly concatenated: leave it to a person
+        body = raw[m.end():]
+        base = self.data_dir.rstrip("/\\")
+        for sep in ("/", "\\"):
+            if body.startswith(base + sep):
+                return m.group(1) + m.group(2) + body[len(base) + 1:]
+        return None  # escapes in the prefix: the source text differs from the value
+
+
+@register
+class HardcodedAbsolutePath(Rule):
+    """String literal is an absolute path on the author's machine.
+
+    ## What it does
+    Reports string literals (and f-strings) that are absolute paths into places that exist on
+    one machine only: home directories (`/home/...`, `/Users/...`, `/root/...`,
+    `C:\\Users\\...`), mounted drives (`/mnt/...`, `/media/...`, `/Volumes/...`, `D:/...`,
+    `\\\\server\\share`), and hosted notebook services (`/content/...` on Colab,
+    `/kaggle/...`, `/dbfs/...`), also as `file://` URLs. Comments, docstrings, web URLs, and
+    sentences that merely mention a path are not reported, and neither is the default in
+    `os.environ.get("DATA_DIR", "/home/ana/data")`.
+
+    ## Why is this bad?
+    The notebook runs only where that exact directory exists: on a colleague's laptop, in CI,
+    in a container or on a scheduler it fails with `FileNotFoundError` before doing anything
+    useful. The path also leaks a user name and the layout of a private machine, and every
+    move of the data means editing code scattered over many cells.
+
+    The unsafe fix rewrites each path under the notebook's common data directory to
+    `DATA_DIR / "relative/part"`, and defines once, after the imports,
+    `DATA_DIR = Path(os.environ.get("DATA_DIR", "<that directory>"))`. The directory is
+    `data-dir` from `[tool.jupyter-mlops]` when set. Where the path is used as a string
+    (concatenated, formatted, compared) it becomes `os.path.join(DATA_DIR, ...)` instead, so
+    string operations keep working. It is unsafe because code may still rely on the value
+    being a `str`; review the diff.
+
+    ## Example
+    ```python
+    import pandas as pd
+    train = pd.read_csv("/home/ana/projects/churn/data/train.csv")
+    ```
+
+    ## Use instead
+    ```python
+    import os
+    from pathlib import Path
+    import pandas as pd
+    DATA_DIR = Path(os.environ.get("DATA_DIR", "/home/ana/projects/churn/data"))
+    train = pd.read_csv(DATA_DIR / "train.csv")
+    ```
+
+    ## References
+    - [The Twelve-Factor App: III. Config (store config in the environment)](https://12factor.net/config)
+    - [Python docs: pathlib](https://docs.python.org/3/library/pathlib.html)
+    - [Python docs: os.environ](https://docs.python.org/3/library/os.html#os.environ)
+    """
+
+    code = "NB301"
+    name = "hardcoded-absolute-path"
+    category = "portability"
+    severity = Severity.WARNING
+    summary = "a string literal is an absolute path that exists on one machine only"
+    hint = "build paths from a configurable data directory (DATA_DIR) or relative to the project"
+    fix = Applicability.UNSAFE
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        literals = path_literals(ctx)
+        if not literals:
+            return
+        fixer = _DataDirFixer(ctx, literals)
+        for lit in literals:
+            shown = lit.text if len(lit.text) <= 80 else lit.text[:77] + "..."
+            if lit.kind == "url":
+                message = f"`file://` URL to `{shown}` exists only on the author's machine"
+            else:
+                message = f"absolute path `{shown}` exists only on the author's machine"
+            yield ctx.at_node(lit.cell, lit.analysis, lit.node, message, fix=fixer.fix(lit))
+
+
+@register
+class WorkingDirectoryChange(Rule):
+    """Notebook changes its working directory (`os.chdir`, `%cd`).
+
+    ## What it does
+    Reports `os.chdir(...)` (however `os` or `chdir` was imported), the `%cd` and `%pushd`
+    magics, and a `!cd dir` line on its own, which runs in a throw-away shell and changes
+    nothing. `!cd dir && make` is fine: the directory change is part of that one command.
+
+    ## Why is this bad?
+    Every relative path in every later cell now depends on whether, and how many times, the
+    cell that changed directory ran. Re-running `%cd data` or `os.chdir("..")` moves again, so
+    the notebook reads different files depending on its run history, and Restart & Run All,
+    papermill or a job started from another directory fails with `FileNotFoundError`. A
+    package built from the notebook changes the directory of whatever process imports it.
+
+    ## Example
+    ```python
+    import os
+    import pandas as pd
+    os.chdir("data")
+    sales = pd.read_csv("sales.csv")
+    ```
+
+    ## Use instead
+    ```python
+    from pathlib import Path
+    import pandas as pd
+    DATA = Path("data")
+    sales = pd.read_csv(DATA / "sales.csv")
+    ```
+
+    ## References
+    - [Python docs: os.chdir](https://docs.python.org/3/library/os.html#os.chdir)
+    - [IPython: the %cd magic](https://ipython.readthedocs.io/en/stable/interactive/magics.html#magic-cd)
+    - [Python docs: pathlib](https://docs.python.org/3/library/pathlib.html)
+    """
+
+    code = "NB302"
+    name = "working-directory-change"
+    category = "portability"
+    severity = Severity.WARNING
+    summary = "the notebook changes its working directory (`os.chdir`, `%cd`)"
+    hint = "keep the working directory; build paths from a base directory (`Path(...) / name`)"
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        for cell, a, call, name in ctx.calls():
+            if name in ("os.chdir", "os.fchdir"):
+                yield ctx.at_node(cell, a, call, f"`{name}` changes the working directory of every "
+                                  "later cell; re-running it moves again")
+        for cell, a in ctx.analysis.code():
+            for magic in a.python.magics:
+                if magic.kind == "line_magic" and magic.name in ("cd", "pushd"):
+                    target = f" {magic.args}" if magic.args else ""
+                    yield ctx.at(cell, f"`%{magic.name}{target}` changes the working directory of "
+                                 "every later cell; re-running it moves again", magic.line)
+            for command in commands_in_cell(cell, a):
+                if command.magic.kind == "system" and command.alone and command.words \
+                        and command.words[0].text == "cd":
+                    yield ctx.at(cell, "`!cd` runs in a throw-away shell and changes nothing for "
+                                 "later cells; the notebook keeps its old directory",
+                                 command.magic.line)
