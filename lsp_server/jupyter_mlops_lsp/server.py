@@ -1,0 +1,287 @@
+"""The language server: LSP features wired to the session, one small function each."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Callable
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+
+from jupyter_mlops._version import __version__
+
+from . import documents
+from .session import ADD_CELL_TAG, FIX_ALL_KIND, Session, explain_result
+from .settings import SECTION
+
+log = logging.getLogger(__name__)
+
+FIX_ALL = "jupyter-mlops.fixAll"
+EXPLAIN = "jupyter-mlops.explain"
+NOTEBOOK_TYPES = ("jupyter-notebook", "interactive")
+
+
+class MlopsLanguageServer(LanguageServer):
+    session: Session
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # A bad message from the client must not pop up errors in the user's face; log it.
+        log.error("%s: %s", getattr(source, "__name__", source), error)
+        try:
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
+                                                           message=f"jupyter-mlops: {error}"))
+        except Exception:  # the connection itself may be what failed
+            pass
+
+
+def guarded(fn: Callable) -> Callable:
+    """Notifications: an unexpected error is logged, never allowed to stop the server."""
+
+    @functools.wraps(fn)
+    def wrapper(ls: MlopsLanguageServer, params: Any) -> None:
+        try:
+            fn(ls, params)
+        except Exception as exc:  # noqa: BLE001 - the server must stay up whatever happens
+            log.exception("jupyter-mlops: %s failed", fn.__name__)
+            ls.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Error, message=f"jupyter-mlops: {fn.__name__} failed: {exc!r}"))
+
+    return wrapper
+
+
+def _text_of(ls: MlopsLanguageServer) -> Callable[[str], tuple[str, str | None, int | None]]:
+    docs = ls.workspace.text_documents
+
+    def text_of(uri: str) -> tuple[str, str | None, int | None]:
+        doc = docs.get(unquote(uri)) or docs.get(uri)
+        if doc is None:
+            return "", None, None
+        return doc.source, doc.language_id, doc.version
+
+    return text_of
+
+
+def _refresh_notebook(ls: MlopsLanguageServer, uri: str, touched: set[str] | None) -> None:
+    nb = ls.workspace.get_notebook_document(notebook_uri=uri)
+    if nb is None:
+        return
+    view = documents.from_notebook_document(nb, _text_of(ls))
+    changed = ls.session.put(view, touched)
+    _after_change(ls, changed - (touched or set()))
+
+
+def _refresh_text(ls: MlopsLanguageServer, uri: str) -> None:
+    doc = ls.workspace.text_documents.get(unquote(uri)) or ls.workspace.text_documents.get(uri)
+    if doc is None:
+        return
+    view = documents.from_text_document(uri, doc.source, doc.language_id, doc.version)
+    ls.session.put(view, {uri})
+
+
+def _after_change(ls: MlopsLanguageServer, others: set[str]) -> None:
+    """Pulling clients learn that documents they did not edit have new diagnostics."""
+    caps = ls.client_capabilities.workspace
+    if not ls.session.push and others and caps and caps.diagnostics and caps.diagnostics.refresh_support:
+        ls.workspace_diagnostic_refresh(None)
+
+
+def create_server() -> MlopsLanguageServer:
+    cell_filters = [types.NotebookCellLanguage(language="python")]
+    server = MlopsLanguageServer(
+        "jupyter-mlops", __version__,
+        text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        notebook_document_sync=types.NotebookDocumentSyncOptions(
+            notebook_selector=[
+                types.NotebookDocumentFilterWithCells(
+                    notebook=types.NotebookDocumentFilterNotebookType(notebook_type=t), cells=cell_filters)
+                for t in NOTEBOOK_TYPES
+            ],
+            save=True,
+        ),
+    )
+
+    def send(uri: str, diags: list[types.Diagnostic]) -> None:
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
+
+    def notify(message: str, kind: types.MessageType) -> None:
+        server.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    server.session = Session(send, notify)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: MlopsLanguageServer, params: types.InitializeParams) -> None:
+        session = ls.session
+        session.encoding = ls.workspace.position_encoding
+        caps = params.capabilities.text_document
+        session.push = not (caps is not None and caps.diagnostic is not None)
+        options = params.initialization_options
+        if isinstance(options, dict):
+            commands = options.get("clientCommands")
+            if isinstance(commands, list):
+                session.client_commands = {c for c in commands if isinstance(c, str)}
+            settings = options.get("settings", options.get(SECTION))
+            if settings is not None:
+                session.set_settings(settings)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: MlopsLanguageServer, params: types.InitializedParams) -> None:
+        caps = ls.client_capabilities.workspace
+        if caps and caps.did_change_watched_files and caps.did_change_watched_files.dynamic_registration:
+            try:
+                await ls.client_register_capability_async(types.RegistrationParams(registrations=[
+                    types.Registration(
+                        id="jupyter-mlops-pyproject", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                            types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]),
+                    )]))
+            except Exception as exc:  # a client that refuses is still a client we can serve
+                log.warning("could not register the pyproject.toml watcher: %s", exc)
+        await _pull_settings(ls)
+
+    async def _pull_settings(ls: MlopsLanguageServer) -> None:
+        caps = ls.client_capabilities.workspace
+        if not (caps and caps.configuration):
+            return
+        try:
+            values = await ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)]))
+        except Exception as exc:
+            log.warning("workspace/configuration failed: %s", exc)
+            return
+        if values and ls.session.set_settings(values[0]):
+            ls.session.relint_all()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: MlopsLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+        caps = ls.client_capabilities.workspace
+        if caps and caps.configuration:
+            await _pull_settings(ls)
+        elif ls.session.set_settings(params.settings):
+            ls.session.relint_all()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded
+    def did_change_watched_files(ls: MlopsLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.session.resolver.invalidate()
+        ls.session.relint_all()
+
+    # -- notebooks -------------------------------------------------------------------------
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    @guarded
+    def notebook_did_open(ls: MlopsLanguageServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        _refresh_notebook(ls, params.notebook_document.uri, None)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    @guarded
+    def notebook_did_change(ls: MlopsLanguageServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        touched: set[str] = set()
+        cells = params.change.cells
+        if cells is not None:
+            touched |= {t.document.uri for t in cells.text_content or []}
+            touched |= {d.document for d in cells.data or []}
+            if cells.structure is not None:
+                touched |= {d.uri for d in cells.structure.did_open or []}
+        _refresh_notebook(ls, params.notebook_document.uri, touched)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    @guarded
+    def notebook_did_save(ls: MlopsLanguageServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.session.resolver.invalidate()  # saving may follow a pyproject.toml edit
+        _refresh_notebook(ls, params.notebook_document.uri, set())
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    @guarded
+    def notebook_did_close(ls: MlopsLanguageServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.session.drop(params.notebook_document.uri)
+
+    # -- text documents --------------------------------------------------------------------
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @guarded
+    def did_open(ls: MlopsLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        _refresh_text(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded
+    def did_change(ls: MlopsLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        _refresh_text(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @guarded
+    def did_save(ls: MlopsLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if uri.endswith("pyproject.toml"):
+            ls.session.resolver.invalidate()
+            ls.session.relint_all()
+        elif uri in ls.session.views:
+            _refresh_text(ls, uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded
+    def did_close(ls: MlopsLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.session.drop(params.text_document.uri)
+
+    # -- features --------------------------------------------------------------------------
+    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                    types.DiagnosticOptions(identifier="jupyter-mlops", inter_file_dependencies=True,
+                                            workspace_diagnostics=False))
+    def pull_diagnostics(ls: MlopsLanguageServer, params: types.DocumentDiagnosticParams):
+        return ls.session.pull(params.text_document.uri, params.previous_result_id)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: MlopsLanguageServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.session.hover(params.text_document.uri, params.position)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]))
+    def code_action(ls: MlopsLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return ls.session.code_actions(params.text_document.uri, params.range, params.context.only)
+
+    # -- commands --------------------------------------------------------------------------
+    @server.command(FIX_ALL)
+    async def fix_all(ls: MlopsLanguageServer, *args: Any) -> dict[str, Any]:
+        """Arguments: a notebook, cell or document URI; optionally `true` to apply unsafe fixes too."""
+        uri = args[0] if args else None
+        if isinstance(uri, dict):
+            uri = uri.get("uri")
+        unsafe = bool(args[1]) if len(args) > 1 else False
+        if not isinstance(uri, str):
+            raise JsonRpcInvalidParams(f"{FIX_ALL} expects a document URI as its first argument")
+        view = ls.session.view_of(uri)
+        if view is None:
+            raise JsonRpcInvalidParams(f"{FIX_ALL}: {uri} is not an open notebook")
+        edit, applied, remaining = ls.session.fix_all_edit(view, unsafe)
+        result: dict[str, Any] = {"applied": applied, "remaining": remaining, "edited": False}
+        if edit is not None and edit.document_changes:
+            reply = await ls.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=edit, label="jupyter-mlops: fix all"))
+            result["edited"] = bool(reply and reply.applied)
+        return result
+
+    @server.command(EXPLAIN)
+    async def explain(ls: MlopsLanguageServer, *args: Any) -> dict[str, Any]:
+        """Argument: a rule code or name. Opens the rule's page when the client can show one."""
+        if not args or not isinstance(args[0], str):
+            raise JsonRpcInvalidParams(f"{EXPLAIN} expects a rule code or name")
+        try:
+            info = explain_result(args[0])
+        except ValueError as exc:
+            raise JsonRpcInvalidParams(str(exc)) from None
+        window = ls.client_capabilities.window
+        if window and window.show_document and window.show_document.support:
+            try:
+                await ls.window_show_document_async(types.ShowDocumentParams(uri=info["url"], external=True))
+            except Exception as exc:
+                log.warning("window/showDocument failed: %s", exc)
+        else:
+            ls.window_show_message(types.ShowMessageParams(
+                type=types.MessageType.Info, message=f"{info['code']} {info['name']}: {info['summary']} ({info['url']})"))
+        return info
+
+    return server
+
+
+__all__ = ["ADD_CELL_TAG", "EXPLAIN", "FIX_ALL", "MlopsLanguageServer", "create_server"]
