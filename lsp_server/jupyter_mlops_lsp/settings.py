@@ -35,6 +35,9 @@ class EditorSettings:
             return cls(problems=(f"settings '{SECTION}' must be an object",))
         if isinstance(value.get(SECTION), dict):  # the whole settings tree was sent
             value = value[SECTION]
+        dotted = {k[len(SECTION) + 1:]: v for k, v in value.items() if k.startswith(SECTION + ".")}
+        if dotted:  # jupyterlab-lsp style: {"jupyterMlops.select": [...]}
+            value = {**value, **dotted}
         problems: list[str] = []
 
         def strings(key: str) -> tuple[str, ...]:
