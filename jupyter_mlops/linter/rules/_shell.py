@@ -39,8 +39,8 @@ class Word:
 
     @property
     def dynamic(self) -> bool:
-        """True when IPython or the shell fills part of it in (`{var}`, `$var`, globs)."""
-        return any(c in self.text for c in "{$`") or "*" in self.raw.strip("'\"")
+        """True when IPython or the shell fills part of it in (`{var}`, `$var`)."""
+        return any(c in self.text for c in "{$`")
 
 
 @dataclass(frozen=True)

@@ -209,26 +209,26 @@ class _DataDirFixer:
 
     def __init__(self, ctx: LintContext, literals: list[PathLiteral]) -> None:
         self.ctx = ctx
-        self.data_dir: str | None = None
+        self.data_dir: str | None = None  # the directory literals under it are made relative to
+        self.default: str | None = None  # DATA_DIR's value when the variable is not set
         self.kind = "posix"
         self.header: list[Edit] = []
         defined, existing = _existing_data_dir(ctx)
         if defined:
             if existing is not None:
                 self.data_dir, self.kind = existing, path_kind(existing) or "posix"
+                self.default = existing
             return
         usable = [lit for lit in literals if lit.kind != "url"]
         if not usable:
             return
-        if ctx.config.data_dir:
-            self.data_dir = ctx.config.data_dir.rstrip("/\\") or ctx.config.data_dir
-            self.kind = "windows" if _WINDOWS_PREFIX.match(self.data_dir) else "posix"
-        else:
-            self.kind = Counter(lit.kind for lit in usable).most_common(1)[0][0]
-            dirs = [_directory(lit.text, lit.kind, lit.fstring) for lit in usable if lit.kind == self.kind]
-            self.data_dir = _common_dir(dirs, self.kind)
+        self.kind = Counter(lit.kind for lit in usable).most_common(1)[0][0]
+        dirs = [_directory(lit.text, lit.kind, lit.fstring) for lit in usable if lit.kind == self.kind]
+        self.data_dir = _common_dir(dirs, self.kind)
         if self.data_dir is None:
             return
+        # `data-dir` in the configuration is where the data lives for everyone else.
+        self.default = ctx.config.data_dir or self.data_dir
         self.os_name = _local_import(ctx, "os") or "os"
         path_name = _local_import(ctx, "pathlib.Path")
         lines = []
@@ -238,7 +238,7 @@ class _DataDirFixer:
             lines.append("from pathlib import Path")
             path_name = "Path"
         lines.append(f"{DATA_DIR} = {path_name}({self.os_name}.environ.get("
-                     f"{_py_string(DATA_DIR)}, {_py_string(self.data_dir)}))")
+                     f"{_py_string(DATA_DIR)}, {_py_string(self.default)}))")
         cell, line = import_insertion_point(ctx)
         fixable = [lit for lit in usable if self._relative(lit) is not None]
         earliest = min((lit.cell.index for lit in fixable), default=cell.index)
@@ -286,7 +286,7 @@ class _DataDirFixer:
             text = DATA_DIR if not rel.rstrip("/") else f"{DATA_DIR} / {_py_string(rel.rstrip('/'), quote)}"
         edit = Edit(lit.cell.index, line, col, end_line, end_col, text)
         return Fix(f"use `{DATA_DIR}` (from the environment variable, default "
-                   f"{self.data_dir}) instead of the absolute path",
+                   f"{self.default}) instead of the absolute path",
                    (*self.header, edit), Applicability.UNSAFE)
 
     @staticmethod
