@@ -97,3 +97,36 @@ def ensure_from_import(ctx: LintContext, module: str, name: str) -> tuple[str, l
             return local, []
     cell, line = import_insertion_point(ctx)
     return name, [insert_lines(cell, line, f"from {module} import {name}")]
+
+
+def node_text(analysis: CellAnalysis, node: ast.AST) -> str:
+    """The original text of a node in its cell (formatting and comments inside it kept)."""
+    line, col, end_line, end_col = analysis.span(node)
+    lines = analysis.source.split("\n")
+    if line == end_line:
+        return lines[line - 1][col:end_col]
+    return "\n".join([lines[line - 1][col:], *lines[line:end_line - 1], lines[end_line - 1][:end_col]])
+
+
+def after_import_of(ctx: LintContext, module: str) -> tuple[Cell, int]:
+    """Where setup lines for `module` go: after the top-level import block that first imports
+    it (so the line never runs before its import), else `import_insertion_point`."""
+    prefix = module + "."
+    for cell, a in ctx.analysis.parsed():
+        body = a.tree.body if a.tree is not None else []
+        for i, stmt in enumerate(body):
+            if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                continue
+            names = ([alias.name for alias in stmt.names] if isinstance(stmt, ast.Import)
+                     else [f"{stmt.module or ''}.{alias.name}" for alias in stmt.names])
+            if not any(n == module or n.startswith(prefix) for n in names) or getattr(stmt, "level", 0):
+                continue
+            last = stmt
+            for nxt in body[i + 1:]:
+                if not isinstance(nxt, (ast.Import, ast.ImportFrom)):
+                    break
+                last = nxt
+            if (last.end_lineno or last.lineno) in a.python.changed_lines:
+                break
+            return cell, (last.end_lineno or last.lineno) + 1
+    return import_insertion_point(ctx)

@@ -1,1 +1,1002 @@
-"""Rules: ml."""
+"""Rules: ml. Seeds, random_state, leakage between train and test data, model export."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ...analysis import CellAnalysis
+from ...notebook.model import Cell
+from ..context import LintContext
+from ..edits import add_keyword, after_import_of, insert_lines
+from ..findings import Applicability, Finding, Fix, Severity
+from ..rule import Rule, register
+
+# -- random seeds ---------------------------------------------------------------------------
+
+_NUMPY_NOT_DRAWS = frozenset({
+    "seed", "default_rng", "RandomState", "Generator", "SeedSequence", "BitGenerator", "PCG64",
+    "PCG64DXSM", "MT19937", "Philox", "SFC64", "get_state", "set_state", "bit_generator", "mtrand",
+    "get_bit_generator", "set_bit_generator",
+})
+_RANDOM_DRAWS = frozenset({
+    "random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform", "gauss",
+    "normalvariate", "triangular", "betavariate", "expovariate", "gammavariate", "lognormvariate",
+    "vonmisesvariate", "paretovariate", "weibullvariate", "getrandbits", "randbytes",
+    "binomialvariate",
+})
+_TORCH_DRAWS = frozenset({
+    "torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.rand_like",
+    "torch.randn_like", "torch.randint_like", "torch.normal", "torch.bernoulli", "torch.multinomial",
+    "torch.poisson", "torch.utils.data.random_split",
+})
+_TORCH_INIT_NOT_DRAWS = frozenset({"calculate_gain", "constant_", "zeros_", "ones_", "eye_", "dirac_",
+                                   "constant", "zeros", "ones", "eye", "dirac"})
+_ALL = ("numpy", "random", "torch", "tensorflow")
+_SEEDS: dict[str, tuple[str, ...]] = {
+    "numpy.random.seed": ("numpy",),
+    "random.seed": ("random",),
+    "torch.manual_seed": ("torch",),
+    "torch.random.manual_seed": ("torch",),
+    "tensorflow.random.set_seed": ("tensorflow",),
+    "tensorflow.set_random_seed": ("tensorflow",),
+    "tensorflow.compat.v1.set_random_seed": ("tensorflow",),
+    "tensorflow.compat.v1.random.set_random_seed": ("tensorflow",),
+    "keras.utils.set_random_seed": ("numpy", "random", "tensorflow"),
+    "tensorflow.keras.utils.set_random_seed": ("numpy", "random", "tensorflow"),
+    "tf_keras.utils.set_random_seed": ("numpy", "random", "tensorflow"),
+    "pytorch_lightning.seed_everything": ("numpy", "random", "torch"),
+    "pytorch_lightning.utilities.seed.seed_everything": ("numpy", "random", "torch"),
+    "lightning.seed_everything": ("numpy", "random", "torch"),
+    "lightning.pytorch.seed_everything": ("numpy", "random", "torch"),
+    "lightning.fabric.seed_everything": ("numpy", "random", "torch"),
+    "transformers.set_seed": _ALL,
+    "transformers.trainer_utils.set_seed": _ALL,
+    "accelerate.utils.set_seed": ("numpy", "random", "torch"),
+    "fastai.torch_core.set_seed": ("numpy", "random", "torch"),
+}
+_LIB_LABEL = {"numpy": "NumPy", "random": "Python's `random`", "torch": "PyTorch", "tensorflow": "TensorFlow"}
+
+
+def _rng_use(qual: str, call: ast.Call) -> str | None:
+    """The library whose global random generator this call draws from, if any."""
+    if any(kw.arg in ("seed", "random_state", "generator", "rng") for kw in call.keywords):
+        return None
+    if qual.startswith("numpy.random."):
+        rest = qual[len("numpy.random."):]
+        return "numpy" if "." not in rest and rest not in _NUMPY_NOT_DRAWS else None
+    if qual.startswith("random."):
+        return "random" if qual[len("random."):] in _RANDOM_DRAWS else None
+    if qual in _TORCH_DRAWS:
+        return "torch"
+    if qual.startswith("torch.nn.init."):
+        return "torch" if qual.rsplit(".", 1)[1] not in _TORCH_INIT_NOT_DRAWS else None
+    if qual.startswith("tensorflow.random."):
+        name = qual[len("tensorflow.random."):]
+        if name.startswith(("stateless_", "set_seed", "experimental", "Generator", "get_global",
+                            "create_rng_state", "fold_in", "split")):
+            return None
+        return "tensorflow"
+    return None
+
+
+def _unseeded_generator(qual: str, call: ast.Call) -> str | None:
+    """`np.random.default_rng()` and friends with no seed: a fresh, unrepeatable generator."""
+    if qual in ("numpy.random.default_rng", "numpy.random.RandomState", "random.Random"):
+        if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        seed = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "seed"), None)
+        if seed is None or (isinstance(seed, ast.Constant) and seed.value is None):
+            return qual.rsplit(".", 1)[1]
+    if qual == "tensorflow.random.Generator.from_non_deterministic_state":
+        return "Generator.from_non_deterministic_state"
+    return None
+
+
+def _in_function(a: CellAnalysis, node: ast.AST) -> bool:
+    p = a.parent(node)
+    while p is not None:
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return True
+        p = a.parent(p)
+    return False
+
+
+def _pos(cell: Cell, node: ast.AST) -> tuple[int, int, int]:
+    return cell.index, getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+
+
+@register
+class MissingRandomSeed(Rule):
+    """Random numbers are drawn before any seed is set.
+
+    ## What it does
+    Reports the first draw from a global random generator (NumPy's `np.random.*`, Python's
+    `random.*`, PyTorch's `torch.rand*`/`torch.nn.init.*`, TensorFlow's `tf.random.*`) that no
+    seed set above it in the notebook controls, once per library. Seeds are
+    `np.random.seed`, `random.seed`, `torch.manual_seed`, `tf.random.set_seed`, and the
+    all-in-one `keras.utils.set_random_seed`, `transformers.set_seed`, `lightning.seed_everything`.
+    Generators created without a seed (`np.random.default_rng()`, `random.Random()`) are
+    reported wherever they are created: a global seed does not control them.
+
+    ## Why is this bad?
+    Every run draws different numbers: a different shuffle, a different initialisation, a
+    different sample. Metrics then move from run to run, so nobody can tell whether a change
+    to the code or just the luck of the draw improved the model, and a reported result cannot
+    be reproduced by a reviewer or by the production pipeline.
+
+    ## Example
+    ```python
+    import numpy as np
+    noise = np.random.normal(0, 1, size=100)
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    rng = np.random.default_rng(42)
+    noise = rng.normal(0, 1, size=100)
+    ```
+
+    ## References
+    - [NumPy: random sampling, best practice is a seeded Generator](https://numpy.org/doc/stable/reference/random/index.html)
+    - [PyTorch: Reproducibility](https://pytorch.org/docs/stable/notes/randomness.html)
+    - [TensorFlow: tf.random.set_seed](https://www.tensorflow.org/api_docs/python/tf/random/set_seed)
+    - [scikit-learn: Controlling randomness](https://scikit-learn.org/stable/common_pitfalls.html#controlling-randomness)
+    """
+
+    code = "NB501"
+    name = "missing-random-seed"
+    category = "reproducibility"
+    severity = Severity.WARNING
+    summary = "a global random generator is used before any seed is set"
+    hint = "seed it once, right after the imports (or use a seeded np.random.default_rng(SEED))"
+    fix = Applicability.SAFE
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        seeds: dict[str, list[tuple[int, int, int]]] = {}
+        uses = []
+        for cell, a, call, qual in ctx.calls():
+            if not qual:
+                continue
+            if qual in _SEEDS:
+                for lib in _SEEDS[qual]:
+                    seeds.setdefault(lib, []).append(_pos(cell, call))
+                continue
+            gen = _unseeded_generator(qual, call)
+            if gen is not None:
+                fix = None
+                if not call.args and not call.keywords and call.lineno not in a.python.changed_lines:
+                    fix = Fix(f"seed it with {ctx.config.seed}",
+                              (add_keyword(cell, a, call, str(ctx.config.seed)),), Applicability.SAFE)
+                yield ctx.at_node(cell, a, call, f"`{gen}()` without a seed gives different numbers "
+                                  "on every run", fix=fix)
+                continue
+            lib = _rng_use(qual, call)
+            if lib is not None:
+                uses.append((_pos(cell, call), lib, cell, a, call, qual))
+        reported: set[str] = set()
+        for pos, lib, cell, a, call, qual in sorted(uses, key=lambda u: u[0]):
+            if lib in reported:
+                continue
+            lib_seeds = seeds.get(lib, [])
+            if lib_seeds and _in_function(a, call):
+                continue  # runs when the function is called, most likely after the seed
+            if any(s < pos for s in lib_seeds):
+                continue
+            reported.add(lib)
+            later = " (it is seeded only further down)" if lib_seeds else ""
+            shown = qual.replace("numpy.", "np.", 1).replace("tensorflow.", "tf.", 1)
+            yield ctx.at_node(cell, a, call,
+                              f"`{shown}` draws from {_LIB_LABEL[lib]}'s global generator, which is "
+                              f"not seeded before this point{later}", fix=self._fix(ctx, lib))
+
+    @staticmethod
+    def _fix(ctx: LintContext, lib: str) -> Fix | None:
+        seed = ctx.config.seed
+        imports = ctx.analysis.imports
+        local = next((l for l, q in imports.items() if q == lib), None)
+        text = {"numpy": "{}.random.seed({})", "random": "{}.seed({})", "torch": "{}.manual_seed({})",
+                "tensorflow": "{}.random.set_seed({})"}[lib]
+        if local is not None:
+            line = text.format(local, seed)
+        elif lib == "numpy" and (npr := next((l for l, q in imports.items() if q == "numpy.random"), None)):
+            line = f"{npr}.seed({seed})"
+        else:
+            line = f"import {lib}\n" + text.format(lib, seed)
+        cell, at = after_import_of(ctx, lib)
+        analysis = ctx.analysis.cells.get(cell.index)
+        if analysis is not None and at in analysis.python.changed_lines:
+            return None
+        return Fix(f"seed {_LIB_LABEL[lib]} with {seed} after the imports", (insert_lines(cell, at, line),),
+                   Applicability.SAFE)
+
+
+# -- random_state ---------------------------------------------------------------------------
+
+# Used when scikit-learn is not installed where the linter runs, or a name cannot be resolved.
+RANDOM_STATE_FALLBACK = frozenset({
+    "train_test_split", "KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold",
+    "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit", "RepeatedKFold",
+    "RepeatedStratifiedKFold", "RandomizedSearchCV", "HalvingRandomSearchCV", "HalvingGridSearchCV",
+    "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+    "GradientBoostingClassifier", "GradientBoostingRegressor", "HistGradientBoostingClassifier",
+    "HistGradientBoostingRegressor", "DecisionTreeClassifier", "DecisionTreeRegressor",
+    "ExtraTreeClassifier", "ExtraTreeRegressor", "LogisticRegression", "LogisticRegressionCV",
+    "SGDClassifier", "SGDRegressor", "SGDOneClassSVM", "Perceptron", "PassiveAggressiveClassifier",
+    "PassiveAggressiveRegressor", "MLPClassifier", "MLPRegressor", "KMeans", "MiniBatchKMeans",
+    "BisectingKMeans", "PCA", "TruncatedSVD", "NMF", "FastICA", "TSNE", "GaussianMixture",
+    "BayesianGaussianMixture", "IsolationForest", "BaggingClassifier", "BaggingRegressor",
+    "AdaBoostClassifier", "AdaBoostRegressor", "SVC", "NuSVC", "LinearSVC", "LinearSVR", "Ridge",
+    "RidgeClassifier", "Lasso", "ElasticNet", "SpectralClustering", "make_classification",
+    "make_regression", "make_blobs", "make_moons", "make_circles", "shuffle", "resample",
+    "permutation_importance", "DummyClassifier", "IterativeImputer", "QuantileTransformer",
+    "RandomTreesEmbedding", "mutual_info_classif", "mutual_info_regression",
+    "LatentDirichletAllocation", "SpectralEmbedding", "Nystroem", "RBFSampler",
+    "GaussianRandomProjection", "SparseRandomProjection", "learning_curve", "MiniBatchNMF",
+    "DictionaryLearning", "MiniBatchDictionaryLearning", "SparsePCA", "MiniBatchSparsePCA",
+    "RANSACRegressor", "TheilSenRegressor", "MDS", "KernelPCA", "LocallyLinearEmbedding",
+    "KBinsDiscretizer", "SplineTransformer", "SelfTrainingClassifier",
+})
+_OTHER = object()  # a keyword whose value is not a literal
+
+
+def _kw_const(call: ast.Call, name: str) -> object:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value.value if isinstance(kw.value, ast.Constant) else _OTHER
+    return None
+
+
+def randomness_used(name: str, call: ast.Call) -> bool:
+    """False where scikit-learn ignores random_state for this call's settings."""
+    if name in ("KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold", "learning_curve"):
+        return _kw_const(call, "shuffle") not in (None, False)
+    if name == "train_test_split":
+        return _kw_const(call, "shuffle") is not False
+    if name in ("SVC", "NuSVC"):
+        return _kw_const(call, "probability") not in (None, False)
+    if name in ("Ridge", "RidgeClassifier"):
+        return _kw_const(call, "solver") in ("sag", "saga", _OTHER)
+    if name in ("LogisticRegression", "LogisticRegressionCV"):
+        # The default solver (lbfgs) is deterministic; sag, saga and liblinear shuffle.
+        return _kw_const(call, "solver") in ("sag", "saga", "liblinear", _OTHER)
+    if name in ("Lasso", "ElasticNet", "MultiTaskLasso", "MultiTaskElasticNet", "LassoCV", "ElasticNetCV",
+                "MultiTaskLassoCV", "MultiTaskElasticNetCV"):
+        return _kw_const(call, "selection") in ("random", _OTHER)
+    if name == "PCA":
+        return _kw_const(call, "svd_solver") not in ("full", "covariance_eigh")
+    if name == "DummyClassifier":
+        return _kw_const(call, "strategy") in ("stratified", "uniform", _OTHER)
+    if name == "KBinsDiscretizer":
+        return _kw_const(call, "strategy") in ("quantile", None, _OTHER) and _kw_const(call, "subsample") is not None
+    return True
+
+
+@dataclass(frozen=True)
+class Signature:
+    positional: tuple[str, ...]  # parameters that may be passed by position, in order
+    names: frozenset[str]
+    var_kw: bool
+    random_state_default: str  # "none", "value" (a fixed default) or "" (no such parameter)
+
+
+@lru_cache(maxsize=1)
+def _sklearn_dir() -> Path | None:
+    try:
+        spec = importlib.util.find_spec("sklearn")  # locates the package without importing it
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@lru_cache(maxsize=256)
+def _module_tree(module: str) -> tuple[ast.Module, bool] | None:
+    root = _sklearn_dir()
+    if root is None or not (module == "sklearn" or module.startswith("sklearn.")):
+        return None
+    base = root.joinpath(*module.split(".")[1:])
+    for path, is_pkg in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
+        if path.is_file():
+            try:
+                return ast.parse(path.read_text(encoding="utf-8")), is_pkg
+            except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+                return None
+    return None
+
+
+def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            yield from _top_statements(stmt.body)
+            yield from _top_statements(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            yield from _top_statements(stmt.body)
+
+
+def _signature_of(args: ast.arguments, skip_self: bool) -> Signature:
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if skip_self and positional:
+        positional = positional[1:]
+    names = set(positional) | {a.arg for a in args.kwonlyargs}
+    default = ""
+    all_pos = [*args.posonlyargs, *args.args]
+    for a, d in zip(all_pos[len(all_pos) - len(args.defaults):], args.defaults):
+        if a.arg == "random_state":
+            default = "none" if isinstance(d, ast.Constant) and d.value is None else "value"
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        if a.arg == "random_state":
+            default = "none" if d is None or (isinstance(d, ast.Constant) and d.value is None) else "value"
+    if "random_state" in names and not default:
+        default = "none"  # a required parameter
+    return Signature(tuple(positional), frozenset(names), args.kwarg is not None, default)
+
+
+def _find_definition(module: str, name: str, depth: int = 0) -> Signature | None:
+    if depth > 8:
+        return None
+    parsed = _module_tree(module)
+    if parsed is None:
+        return None
+    tree, is_pkg = parsed
+    package = module if is_pkg else module.rpartition(".")[0]
+    for stmt in _top_statements(tree.body):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            return _signature_of(stmt.args, skip_self=False)
+        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+            for item in stmt.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    return _signature_of(item.args, skip_self=True)
+            for base in stmt.bases:  # no __init__ of its own: the first base that has one
+                if isinstance(base, ast.Name):
+                    found = _find_definition(module, base.id, depth + 1)
+                    if found is not None:
+                        return found
+            return None
+        if isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if (alias.asname or alias.name) != name:
+                    continue
+                if stmt.level:
+                    base_mod = package
+                    for _ in range(stmt.level - 1):
+                        base_mod = base_mod.rpartition(".")[0]
+                    target = f"{base_mod}.{stmt.module}" if stmt.module else base_mod
+                else:
+                    target = stmt.module or ""
+                return _find_definition(target, alias.name, depth + 1)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def sklearn_signature(qualname: str) -> Signature | None:
+    """Parameters of a scikit-learn class or function, read statically from the installed
+    package's source. Importing scikit-learn would cost about a second and ~100 MB per lint
+    run; parsing the one or two files that define a name costs milliseconds, once."""
+    module, _, name = qualname.rpartition(".")
+    return _find_definition(module, name) if module.startswith("sklearn") else None
+
+
+def takes_random_state(qualname: str) -> Signature | None:
+    """A signature when `qualname` is a scikit-learn callable whose `random_state` defaults to
+    None (calls without it are random); None otherwise."""
+    if not qualname.startswith("sklearn."):
+        return None
+    sig = sklearn_signature(qualname)
+    if sig is not None:
+        return sig if sig.random_state_default == "none" else None
+    if qualname.rsplit(".", 1)[1] in RANDOM_STATE_FALLBACK:
+        return Signature((), frozenset({"random_state"}), False, "none")
+    return None
+
+
+@register
+class MissingRandomState(Rule):
+    """A scikit-learn splitter or estimator that uses randomness is created without `random_state`.
+
+    ## What it does
+    Reports calls to scikit-learn classes and functions whose `random_state` parameter
+    defaults to `None` (`train_test_split`, `RandomForestClassifier`, `KMeans`, `ShuffleSplit`,
+    `make_classification` ...) when no `random_state` is passed. Whether a callable takes
+    `random_state` is read from the installed scikit-learn (a built-in list is used when it is
+    not installed). Calls where `random_state` has no effect are not reported: `KFold` without
+    `shuffle=True`, `SVC` without `probability=True`, `LogisticRegression` with its default
+    deterministic solver, `train_test_split(shuffle=False)`.
+
+    ## Why is this bad?
+    With `random_state=None` each run uses a different split, bootstrap sample or
+    initialisation. Scores move between runs for reasons unrelated to the code, so model
+    comparisons and hyper-parameter searches are noisy, and a result in the notebook cannot be
+    reproduced. Worse, re-running only the split cell silently changes which rows are test
+    data, so rows the model was trained on end up in the test set.
+
+    ## Example
+    ```python
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import train_test_split
+    X, y = load_iris(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    ```
+
+    ## Use instead
+    ```python
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import train_test_split
+    SEED = 42
+    X, y = load_iris(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=SEED)
+    ```
+
+    ## References
+    - [scikit-learn: Controlling randomness](https://scikit-learn.org/stable/common_pitfalls.html#controlling-randomness)
+    - [scikit-learn glossary: random_state](https://scikit-learn.org/stable/glossary.html#term-random_state)
+    """
+
+    code = "NB502"
+    name = "missing-random-state"
+    category = "reproducibility"
+    severity = Severity.WARNING
+    summary = "a scikit-learn splitter or estimator that takes random_state is called without it"
+    hint = "pass random_state=SEED (an integer) so every run makes the same split and model"
+    fix = Applicability.SAFE
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        for cell, a, call, qual in ctx.calls():
+            if not qual or not qual.startswith("sklearn."):
+                continue
+            sig = takes_random_state(qual)
+            if sig is None:
+                continue
+            if any(k.arg in ("random_state", None) for k in call.keywords) \
+                    or any(isinstance(x, ast.Starred) for x in call.args):
+                continue
+            if "random_state" in sig.positional and len(call.args) > sig.positional.index("random_state"):
+                continue
+            name = qual.rsplit(".", 1)[1]
+            if not randomness_used(name, call):
+                continue
+            fix = None
+            if not ({call.lineno, call.end_lineno or call.lineno} & a.python.changed_lines):
+                fix = Fix(f"add random_state={ctx.config.seed}",
+                          (add_keyword(cell, a, call, f"random_state={ctx.config.seed}"),), Applicability.SAFE)
+            yield ctx.at_node(cell, a, call.func, f"`{name}` is called without `random_state`, so every "
+                              "run gives a different result", fix=fix)
+
+
+# -- dataflow for leakage -------------------------------------------------------------------
+
+_FIT = frozenset({"fit", "fit_transform", "partial_fit", "fit_predict", "fit_resample"})
+_TRANSFORMER_PREFIXES = ("sklearn.preprocessing.", "sklearn.impute.", "sklearn.feature_selection.",
+                         "sklearn.feature_extraction.", "sklearn.decomposition.", "sklearn.compose.",
+                         "sklearn.random_projection.", "sklearn.kernel_approximation.",
+                         "category_encoders.", "feature_engine.")
+# Fitted on labels only: their state is the set of classes, which leaks no test rows.
+_LABEL_ENCODERS = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"})
+_SPLIT_FUNCS = frozenset({"sklearn.model_selection.train_test_split",
+                          "sklearn.cross_validation.train_test_split"})
+_CV_FUNCS = frozenset({"cross_val_score", "cross_validate", "cross_val_predict", "learning_curve",
+                       "validation_curve", "permutation_test_score"})
+_SEARCHES = frozenset({"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"})
+_TEST_WORDS = frozenset({"test", "testing", "holdout", "xtest", "ytest", "testx", "testy", "testset",
+                         "testdata", "testdf", "dftest", "tst"})
+
+
+def _is_transformer(qual: str | None) -> bool:
+    if not qual or not qual.startswith(_TRANSFORMER_PREFIXES):
+        return False
+    last = qual.rsplit(".", 1)[1]
+    return last not in _LABEL_ENCODERS and last[:1].isupper()
+
+
+def _root_name(node: ast.AST | None) -> str | None:
+    """`df[cols].values` -> df, `X.to_numpy()` -> X, `np.asarray(X)` -> X."""
+    for _ in range(100):
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and not (isinstance(func.value, ast.Name) and node.args
+                                                        and func.value.id[:1].islower() and len(func.value.id) <= 3):
+                node = func.value  # a method: follow the object
+            elif node.args:
+                node = node.args[0]  # a function such as np.asarray(X): follow its data
+            else:
+                return None
+        else:
+            return None
+    return None
+
+
+def says_test(name: str) -> bool:
+    """`X_test`, `test_df`, `Xtest`, `holdout` ... (but not `X_train_test`, `latest`)."""
+    tokens = [t for t in re.split(r"[_\d]+", name.lower()) if t]
+    return any(t in _TEST_WORDS for t in tokens) and "train" not in tokens
+
+
+def _reads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _flat_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that run at module level, in order (function and class bodies run later)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield stmt
+        for field_name in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field_name, None)
+            if isinstance(inner, list):
+                yield from _flat_statements(inner)
+        for handler in getattr(stmt, "handlers", ()) or ():
+            yield from _flat_statements(handler.body)
+        for case in getattr(stmt, "cases", ()) or ():
+            yield from _flat_statements(case.body)
+
+
+def _own_calls(stmt: ast.stmt) -> list[ast.Call]:
+    """Calls in a statement's own expressions (not in nested bodies), inner calls first."""
+    parts: list[ast.AST] = []
+    for name, value in ast.iter_fields(stmt):
+        if name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            continue
+        if isinstance(value, ast.AST):
+            parts.append(value)
+        elif isinstance(value, list):
+            parts.extend(v for v in value if isinstance(v, ast.AST))
+    calls = [n for p in parts for n in ast.walk(p) if isinstance(n, ast.Call)]
+    return sorted(calls, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0))
+
+
+@dataclass
+class FitEvent:
+    cell: Cell
+    analysis: CellAnalysis
+    call: ast.Call
+    transformer: str  # class name
+    data: str  # root name of the data it was fitted on
+
+
+@dataclass
+class Leak:
+    fit: FitEvent
+    split_cell: Cell
+    split_name: str
+
+
+@dataclass
+class TestFit:
+    cell: Cell
+    analysis: CellAnalysis
+    call: ast.Call
+    method: str
+    data: str
+    why: str
+
+
+@dataclass
+class DataFlow:
+    """A forward pass over the notebook in order: where each value comes from.
+
+    Deliberately simple (names, not objects): `B = f(A, ...)` makes B derive from A;
+    the outputs of `train_test_split` start fresh lineages, tagged train or test by position.
+    """
+
+    ctx: LintContext
+    objects: dict[str, str] = field(default_factory=dict)  # name -> qualname of its constructor
+    lineage: dict[str, set[str]] = field(default_factory=dict)  # name -> names it derives from
+    split_role: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (train|test, cell)
+    fitted: dict[str, FitEvent] = field(default_factory=dict)  # transformer -> its fit on unsplit data
+    tainted: dict[str, FitEvent] = field(default_factory=dict)  # name -> fit whose output it holds
+    leaks: list[Leak] = field(default_factory=list)
+    test_fits: list[TestFit] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)  # names holding estimators
+
+    def run(self) -> "DataFlow":
+        for cell, a in self.ctx.analysis.parsed():
+            if a.tree is not None:
+                for stmt in _flat_statements(a.tree.body):
+                    self._statement(cell, a, stmt)
+        return self
+
+    def _ancestry(self, name: str) -> set[str]:
+        return self.lineage.get(name, {name})
+
+    def _test_reason(self, name: str) -> str | None:
+        role = self.split_role.get(name)
+        if role is not None:
+            return f"which is the test part of the split in cell {role[1] + 1}" if role[0] == "test" else None
+        return "which by its name is test data" if says_test(name) else None
+
+    def _receiver_qual(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.objects.get(node.id)
+        if isinstance(node, ast.Call):
+            return self.ctx.qualname(node.func)
+        return None
+
+    def _statement(self, cell: Cell, a: CellAnalysis, stmt: ast.stmt) -> None:
+        taint: FitEvent | None = None
+        for call in _own_calls(stmt):
+            taint = self._call(cell, a, call) or taint
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for t in targets:
+                self._assign(cell, t, stmt.value, taint, augmented=isinstance(stmt, ast.AugAssign))
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._assign(cell, stmt.target, stmt.iter, taint)
+
+    def _assign(self, cell: Cell, target: ast.AST, value: ast.AST, taint: FitEvent | None,
+                augmented: bool = False) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call) \
+                and self.ctx.qualname(value.func) in _SPLIT_FUNCS:
+            n = len(target.elts)
+            for i, elt in enumerate(target.elts):
+                if isinstance(elt, ast.Name):
+                    # train_test_split(a, b) returns a_train, a_test, b_train, b_test.
+                    role = "test" if (n % 2 == 0 and i % 2 == 1) else "train"
+                    self.split_role[elt.id] = (role, cell.index)
+                    self.lineage[elt.id] = {elt.id}
+                    self.tainted.pop(elt.id, None)
+            return
+        reads = _reads(value)
+        derived: set[str] = set()
+        for r in reads:
+            derived |= self._ancestry(r)
+        if taint is None:
+            taint = next((self.tainted[r] for r in sorted(derived) if r in self.tainted), None)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self._assign(cell, elt, value, taint)
+            return
+        if isinstance(target, ast.Starred):
+            target = target.value
+        if isinstance(target, ast.Name):
+            self._bind(cell, target.id, value, reads, derived, taint, augmented)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            root = _root_name(target)
+            if root is not None:
+                self.lineage[root] = self._ancestry(root) | derived
+                if taint is not None:
+                    self.tainted[root] = taint
+
+    def _bind(self, cell: Cell, name: str, value: ast.AST, reads: set[str], derived: set[str],
+              taint: FitEvent | None, augmented: bool) -> None:
+        if augmented:
+            derived = derived | self._ancestry(name)
+        else:
+            self.split_role.pop(name, None)
+        self.lineage[name] = {name} | derived
+        if taint is not None:
+            self.tainted[name] = taint
+        elif not augmented:
+            self.tainted.pop(name, None)
+        # Test-ness flows through copies and transforms of test data.
+        test = sorted(r for r in reads if self.split_role.get(r, ("", 0))[0] == "test")
+        train = [r for r in reads if self.split_role.get(r, ("", 0))[0] == "train"]
+        if test and not train and not augmented:
+            self.split_role[name] = self.split_role[test[0]]
+        self.objects.pop(name, None)
+        if isinstance(value, ast.Call):
+            qual = self.ctx.qualname(value.func)
+            if qual:
+                self.objects[name] = qual
+                if estimator_like(qual):
+                    self.models.add(name)
+            elif isinstance(value.func, ast.Attribute) and value.func.attr in _FIT:
+                base = _root_name(value.func.value)
+                if base in self.objects:  # `model = RandomForestClassifier().fit(X, y)`
+                    self.objects[name] = self.objects[base]
+                if base in self.models or (isinstance(value.func.value, ast.Call)
+                                           and estimator_like(self.ctx.qualname(value.func.value.func) or "")):
+                    self.models.add(name)
+                if isinstance(value.func.value, ast.Call):
+                    qual = self.ctx.qualname(value.func.value.func)
+                    if qual:
+                        self.objects[name] = qual
+
+    def _call(self, cell: Cell, a: CellAnalysis, call: ast.Call) -> FitEvent | None:
+        """Record fits, check splits; return the fit whose output this call produces."""
+        func = call.func
+        qual = self.ctx.qualname(func)
+        if qual in _SPLIT_FUNCS:
+            for arg in call.args:
+                self._check_split(cell, arg, "train_test_split")
+            return None
+        if qual and qual.startswith("sklearn.model_selection.") and qual.rsplit(".", 1)[1] in _CV_FUNCS:
+            data = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "X"), None)
+            if data is not None:
+                self._check_split(cell, data, qual.rsplit(".", 1)[1])
+            return None
+        if not isinstance(func, ast.Attribute) or qual is not None:
+            return None
+        method = func.attr
+        recv_qual = self._receiver_qual(func.value)
+        recv_name = recv_qual.rsplit(".", 1)[1] if recv_qual else ""
+        data = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "X"), None)
+        root = _root_name(data) if data is not None else None
+        if data is not None and recv_qual and recv_qual.startswith("sklearn.model_selection."):
+            if method == "split" or (method in _FIT and recv_name in _SEARCHES):
+                self._check_split(cell, data, f"{recv_name}.{method}")
+                return None
+        if method in _FIT and root is not None:
+            why = self._test_reason(root)
+            if why:
+                self.test_fits.append(TestFit(cell, a, call, method, root, why))
+        if method in _FIT and _is_transformer(recv_qual) and root is not None:
+            if any(n in self.split_role for n in self._ancestry(root)):
+                return None  # fitted on one part of a split: the right way
+            event = FitEvent(cell, a, call, recv_name, root)
+            if isinstance(func.value, ast.Name):
+                self.fitted[func.value.id] = event
+            return event if method in ("fit_transform", "fit_resample") else None
+        if method == "transform" and isinstance(func.value, ast.Name) and func.value.id in self.fitted:
+            return self.fitted[func.value.id]
+        return None
+
+    def _check_split(self, cell: Cell, data: ast.AST, split_name: str) -> None:
+        root = _root_name(data)
+        if root is None:
+            return
+        for name in sorted(self._ancestry(root)):
+            event = self.tainted.get(name)
+            if event is not None and not any(leak.fit is event for leak in self.leaks):
+                self.leaks.append(Leak(event, cell, split_name))
+
+
+_FLOWS: "dict[int, tuple[object, DataFlow]]" = {}
+
+
+def data_flow(ctx: LintContext) -> DataFlow:
+    """The notebook's dataflow, built once and shared by the rules that read it."""
+    key = id(ctx.analysis)
+    cached = _FLOWS.get(key)
+    if cached is None or cached[0] is not ctx.analysis:
+        _FLOWS.clear()  # one notebook at a time: keep memory flat
+        cached = (ctx.analysis, DataFlow(ctx).run())
+        _FLOWS[key] = cached
+    return cached[1]
+
+
+def estimator_like(qual: str) -> bool:
+    last = qual.rsplit(".", 1)[-1]
+    if last in ("create_model", "from_pretrained", "load_model", "Sequential", "Model"):
+        return True
+    return qual.startswith(("sklearn.", "xgboost.", "lightgbm.", "catboost.", "torch.nn.", "torchvision.models.",
+                            "keras.", "tensorflow.keras.", "transformers.", "statsmodels.", "timm.")) \
+        and last[:1].isupper() and not qual.startswith(("sklearn.model_selection.K", "sklearn.model_selection.Shuffle"))
+
+
+@register
+class PreprocessingLeakage(Rule):
+    """A scaler, encoder, imputer or selector is fitted before the data is split into train and test.
+
+    ## What it does
+    Follows values through the notebook in order. Reports a preprocessing step
+    (`sklearn.preprocessing`, `impute`, `feature_selection`, `feature_extraction`,
+    `decomposition`, `compose`, `category_encoders` ...) fitted with `fit`/`fit_transform` on
+    data that has not been split yet, when its output, or anything derived from it, is later
+    split with `train_test_split` or cross-validated (`cross_val_score`, `KFold().split`,
+    `GridSearchCV().fit` ...). Fitting on the training part after the split, or inside a
+    `Pipeline`, is fine.
+
+    ## Why is this bad?
+    The scaler's means, the imputer's medians, the encoder's categories and the selector's
+    chosen features were computed with the test rows included. Information from the test set
+    leaks into training, so the test score is optimistic: the model looks better than it will
+    be on new data, and comparisons based on that score can pick the wrong model.
+
+    ## Example
+    ```python
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_breast_cancer(return_X_y=True)
+    X_scaled = StandardScaler().fit_transform(X)
+    X_train, X_test, y_train, y_test = train_test_split(X_scaled, y, random_state=0)
+    ```
+
+    ## Use instead
+    ```python
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    model.fit(X_train, y_train)
+    ```
+
+    ## References
+    - [scikit-learn: Common pitfalls, data leakage](https://scikit-learn.org/stable/common_pitfalls.html#data-leakage)
+    - [Kapoor & Narayanan, Leakage and the reproducibility crisis in machine-learning-based science (Patterns, 2023)](https://doi.org/10.1016/j.patter.2023.100804)
+    """
+
+    code = "NB503"
+    name = "preprocessing-leakage"
+    category = "ml"
+    severity = Severity.ERROR
+    summary = "a preprocessing step is fitted on data that is split into train/test afterwards"
+    hint = "split first and fit preprocessing on the training part only, or put it in a Pipeline"
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        for leak in data_flow(ctx).leaks:
+            fit = leak.fit
+            where = "in this cell" if leak.split_cell.index == fit.cell.index else f"in cell {leak.split_cell.index + 1}"
+            yield ctx.at_node(fit.cell, fit.analysis, fit.call,
+                              f"`{fit.transformer}` is fitted on `{fit.data}` before it is split "
+                              f"(`{leak.split_name}` {where}): test rows leak into the preprocessing")
+
+
+@register
+class FitOnTestData(Rule):
+    """A model or preprocessing step is fitted on test data.
+
+    ## What it does
+    Reports `fit`, `fit_transform`, `partial_fit`, `fit_predict` and `fit_resample` called on
+    test data: a value that came from the test part of `train_test_split` (by position,
+    whatever its name), a value derived from it, or a name that says it is test or hold-out
+    data (`X_test`, `test_df`, `holdout`). `transform`, `predict` and `score` on test data are
+    fine.
+
+    ## Why is this bad?
+    The test set exists to estimate how the model does on data it has never seen. Fitting on
+    it, even just a scaler with `fit_transform(X_test)`, lets the test rows shape the model:
+    the reported score is optimistic, and a scaler re-fitted on test data applies a different
+    transformation than the one the model was trained with, so predictions are off as well.
+
+    ## Example
+    ```python
+    from sklearn.datasets import load_wine
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_wine(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    scaler = StandardScaler()
+    X_train = scaler.fit_transform(X_train)
+    X_test = scaler.fit_transform(X_test)
+    ```
+
+    ## Use instead
+    ```python
+    from sklearn.datasets import load_wine
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_wine(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    scaler = StandardScaler()
+    X_train = scaler.fit_transform(X_train)
+    X_test = scaler.transform(X_test)
+    ```
+
+    ## References
+    - [scikit-learn: Common pitfalls, data leakage](https://scikit-learn.org/stable/common_pitfalls.html#data-leakage)
+    - [Google ML crash course: dividing the original dataset](https://developers.google.com/machine-learning/crash-course/overfitting/dividing-datasets)
+    """
+
+    code = "NB504"
+    name = "fit-on-test-data"
+    category = "ml"
+    severity = Severity.ERROR
+    summary = "fit or fit_transform is called on test data"
+    hint = "fit on the training data only; use transform/predict/score on the test data"
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        for t in data_flow(ctx).test_fits:
+            yield ctx.at_node(t.cell, t.analysis, t.call, f"`{t.method}` is called on `{t.data}`, {t.why}")
+
+
+# -- model export ---------------------------------------------------------------------------
+
+_PICKLE_DUMPS = frozenset({
+    "pickle.dump", "pickle.dumps", "cPickle.dump", "cPickle.dumps", "_pickle.dump", "_pickle.dumps",
+    "dill.dump", "dill.dumps", "cloudpickle.dump", "cloudpickle.dumps", "joblib.dump",
+    "sklearn.externals.joblib.dump", "pickle5.dump",
+})
+_MODEL_WORDS = frozenset({"model", "models", "net", "network", "clf", "classifier", "regressor", "estimator",
+                          "pipeline", "pipe", "encoder", "decoder", "generator", "discriminator", "module",
+                          "learner", "booster", "gbm", "xgb", "lgbm", "rf", "svm", "knn", "tree",
+                          "forest", "vae", "gan", "cnn", "rnn", "lstm", "mlp", "resnet", "bert", "transformer"})
+
+
+@register
+class PickleModelExport(Rule):
+    """A model is saved with pickle, joblib or `torch.save` of the whole object.
+
+    ## What it does
+    Reports `pickle.dump(s)` (and `cPickle`, `dill`, `cloudpickle`), `joblib.dump`, and
+    `torch.save` of a whole model object. `torch.save(model.state_dict(), ...)` and checkpoint
+    dicts are fine, as are data frames written with `to_parquet` or `to_pickle`.
+
+    ## Why is this bad?
+    A pickled model is a program: whoever loads it runs whatever code the file contains, so it
+    cannot be safely shared, downloaded or served from a model registry. It is also tied to the
+    exact library versions and class definitions that wrote it: upgrade scikit-learn or move the
+    class out of the notebook and it no longer loads. Portable formats keep only the model: ONNX
+    (`skl2onnx`, `torch.onnx`), skops for scikit-learn, `state_dict` with safetensors for
+    PyTorch, Keras `.keras` files, and native formats such as XGBoost's `save_model`.
+
+    ## Example
+    ```python
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    X, y = load_iris(return_X_y=True)
+    model = RandomForestClassifier(random_state=0).fit(X, y)
+    joblib.dump(model, "model.joblib")
+    ```
+
+    ## Use instead
+    ```python
+    import skops.io as sio
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    X, y = load_iris(return_X_y=True)
+    model = RandomForestClassifier(random_state=0).fit(X, y)
+    sio.dump(model, "model.skops")
+    ```
+
+    ## References
+    - [scikit-learn: Model persistence (ONNX, skops, pickle)](https://scikit-learn.org/stable/model_persistence.html)
+    - [Python docs: pickle, warning on untrusted data](https://docs.python.org/3/library/pickle.html)
+    - [PyTorch: Saving and loading models (state_dict)](https://pytorch.org/tutorials/beginner/saving_loading_models.html)
+    - [sklearn-onnx](https://onnx.ai/sklearn-onnx/)
+    - [Hugging Face: safetensors](https://huggingface.co/docs/safetensors/index)
+    """
+
+    code = "NB505"
+    name = "pickle-model-export"
+    # Security, not ml: the harm is that loading the file runs code (see unsafe-deserialization).
+    category = "security"
+    severity = Severity.WARNING
+    summary = "a model is saved with pickle, joblib or torch.save of the whole object"
+    hint = "export to ONNX or skops (scikit-learn), state_dict/safetensors (PyTorch), .keras or a native format"
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        for cell, a, call, qual in ctx.calls():
+            if qual in _PICKLE_DUMPS:
+                obj = call.args[0] if call.args else next((k.value for k in call.keywords
+                                                           if k.arg in ("obj", "value")), None)
+                short = ".".join(qual.split(".")[-2:])
+                what = _model_name(obj, data_flow(ctx))
+                subject = f"model `{what}` is saved with `{short}`" if what else f"`{short}` writes a pickle"
+                yield ctx.at_node(cell, a, call, f"{subject}: loading the file runs arbitrary code and "
+                                  "needs the exact library versions")
+            elif qual == "torch.save":
+                obj = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "obj"), None)
+                if obj is None or _is_state(obj):
+                    continue
+                what = _model_name(obj, data_flow(ctx))
+                if what:
+                    yield ctx.at_node(cell, a, call, f"`torch.save` pickles the whole model `{what}`; "
+                                      "save its `state_dict()` instead")
+
+
+def _is_state(obj: ast.AST) -> bool:
+    if isinstance(obj, ast.Call) and isinstance(obj.func, ast.Attribute) and obj.func.attr == "state_dict":
+        return True
+    return isinstance(obj, ast.Dict)  # a checkpoint: a dict of state dicts and numbers
+
+
+def _model_name(obj: ast.AST | None, flow: DataFlow) -> str | None:
+    if not isinstance(obj, (ast.Name, ast.Attribute)):
+        return None
+    root = _root_name(obj)
+    if root is None:
+        return None
+    shown = root if isinstance(obj, ast.Name) else ast.unparse(obj)
+    if root in flow.models or estimator_like(flow.objects.get(root, "")):
+        return shown
+    tokens = set(re.split(r"[_\d]+", (obj.attr if isinstance(obj, ast.Attribute) else root).lower()))
+    return shown if tokens & _MODEL_WORDS else None
