@@ -27,11 +27,16 @@ _WINDOWS_PREFIX = re.compile(r"^(?:[A-Za-z]:[\\/]+[^\\/\s]|\\\\[^\\\s]+\\[^\\\s]
 _FILE_URL = re.compile(r"^file://(?:localhost)?(?=/)")
 _ENV_LOOKUPS = {"os.environ.get", "os.getenv", "os.environ.setdefault"}
 _MAX_LEN = 500
+# A literal that starts with a path but goes on as a sentence is prose, not a path.
+_PROSE = re.compile(r"\s(?:is|are|was|were|not|the|to|and|or|for|from|with|should|must|does)\s"
+                    r"|[.!?:]$", re.IGNORECASE)
 
 
 def path_kind(text: str) -> str | None:
     """'posix' or 'windows' when `text` is an absolute, machine-specific path; else None."""
     if not text or len(text) > _MAX_LEN or "\n" in text or "\t" in text:
+        return None
+    if " " in text and _PROSE.search(text):
         return None
     if _POSIX_PREFIX.match(text):
         return "posix"
