@@ -83,9 +83,11 @@ class BaseHandler(APIHandler):
         return body
 
     def notebook_path(self, body: dict[str, Any], must_exist: bool = True) -> Path:
-        path = confine(self.root_dir, body.get("path"), must_exist=must_exist)
+        path = confine(self.root_dir, body.get("path"), must_exist=False)
         if not path.name.endswith(NOTEBOOK_SUFFIXES):
             raise web.HTTPError(400, f"path {body.get('path')!r}: not a notebook (.ipynb or percent-format .py)")
+        if must_exist and not path.exists():
+            raise web.HTTPError(404, f"path {body.get('path')!r}: no such file")
         if must_exist and not path.is_file():
             raise web.HTTPError(404, f"path {body.get('path')!r}: not a file")
         return path
