@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, Union
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -42,6 +42,16 @@ def install_client_handlers(client: LanguageClient) -> None:
     """Requests a real editor answers: applyEdit (recorded and accepted), registerCapability."""
     client.applied_edits = []  # type: ignore[attr-defined]
     client.registrations = []  # type: ignore[attr-defined]
+    converter = client.protocol._converter
+
+    # lsprotocol 2025.0 reads any code action that carries a `command` as a bare Command;
+    # a Command's `command` is a string, a CodeAction's is an object (VS Code tells them apart so).
+    def code_action_or_command(obj: Any, _: type) -> Any:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], code_action_or_command)
 
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams):
