@@ -109,6 +109,17 @@ def test_install_inside_an_indented_block():
     assert f.line == 3 and "shap" in f.message
 
 
+def test_installs_through_subprocess_and_os_system():
+    (f,) = unpinned("import subprocess, sys\n"
+                    "subprocess.check_call([sys.executable, '-m', 'pip', 'install', 'pandas', 'numpy==1.0'])")
+    assert "`pandas`" in f.message and "numpy" not in f.message
+    assert [e.content for e in f.fix.edits] == [f"'pandas=={PANDAS}'"]
+    (g,) = unpinned("import os\nos.system('pip install -q pandas')")
+    assert "`pandas`" in g.message and g.fix is None  # words inside one string: no exact span
+    assert unpinned("import subprocess\nsubprocess.run(['pip', 'install', '-r', 'req.txt'])") == []
+    assert unpinned("import subprocess\nsubprocess.run(['pip', 'install', pkg_name])") == []
+
+
 def test_upgrade_is_called_out():
     (f,) = unpinned("!pip install -qU pandas")
     assert "--upgrade" in f.message and "newest" in f.message

@@ -122,6 +122,12 @@ def test_fix_keeps_strings_where_strings_are_needed():
                                  "d = pd.read_csv(DATA_DIR / f'{name}.csv')")
 
 
+def test_sys_path_entries_stay_strings():
+    result = fix("import sys\nsys.path.append('/home/ana/project/src')\nsys.path.insert(0, '/home/ana/project/lib')")
+    assert result.changes[0].endswith("sys.path.append(os.path.join(DATA_DIR, 'src'))\n"
+                                      "sys.path.insert(0, os.path.join(DATA_DIR, 'lib'))")
+
+
 def test_fix_uses_configured_data_dir_as_default():
     result = fix("import pandas as pd\ndf = pd.read_csv('/home/ana/x/train.csv')",
                  **{"data-dir": "/srv/shared/churn"})

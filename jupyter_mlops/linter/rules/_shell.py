@@ -9,6 +9,7 @@ position-keeping tokenizer with the same quoting rules.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -50,7 +51,7 @@ class ShellCommand:
     cell: Cell
     analysis: CellAnalysis
     words: tuple[Word, ...]
-    magic: Magic  # the `!` line, `%pip` line or `%%bash` cell it comes from
+    magic: Magic | None  # the `!` line, `%pip` line or `%%bash` cell; None for `subprocess` calls
     # True when the command is the whole special line (no `&&`, `;`, `|` around it).
     alone: bool = True
 
@@ -202,3 +203,41 @@ def commands_in_cell(cell: Cell, analysis: CellAnalysis) -> Iterator[ShellComman
 def shell_commands(ctx: LintContext) -> Iterator[ShellCommand]:
     for cell, analysis in ctx.analysis.code():
         yield from commands_in_cell(cell, analysis)
+    yield from subprocess_commands(ctx)
+
+
+_SUBPROCESS = {"subprocess.run", "subprocess.call", "subprocess.check_call",
+               "subprocess.check_output", "subprocess.Popen", "os.system", "os.popen"}
+
+
+def subprocess_commands(ctx: LintContext) -> Iterator[ShellCommand]:
+    """`subprocess.check_call([sys.executable, "-m", "pip", "install", "x"])`, `os.system(...)`."""
+    for cell, a, call, name in ctx.calls():
+        if name not in _SUBPROCESS or not call.args:
+            continue
+        arg = call.args[0]
+        words: list[Word] = []
+        if isinstance(arg, (ast.List, ast.Tuple)):
+            for elt in arg.elts:
+                line, col, end_line, end_col = a.span(elt)
+                raw = _text(a.source, line, col, end_line, end_col)
+                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                    words.append(Word(elt.value, raw, line, col, end_line, end_col))
+                else:
+                    # `sys.executable` is a Python; anything else is filled in at run time.
+                    text = "python" if ctx.analysis.qualname(elt) == "sys.executable" else "{?}"
+                    words.append(Word(text, raw, line, col, end_line, end_col))
+            yield ShellCommand(cell, a, tuple(words), None)
+        elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            # A command string: its words have no positions of their own, so no fix edits them.
+            line, col, end_line, end_col = a.span(arg)
+            for raw_words in tokenize(arg.value):
+                yield ShellCommand(cell, a, tuple(Word(v, "", line, col, end_line, end_col)
+                                                  for v, _, _ in raw_words), None)
+
+
+def _text(source: str, line: int, col: int, end_line: int, end_col: int) -> str:
+    lines = source.split("\n")
+    if line == end_line:
+        return lines[line - 1][col:end_col]
+    return "\n".join([lines[line - 1][col:], *lines[line:end_line - 1], lines[end_line - 1][:end_col]])

@@ -201,6 +201,8 @@ def install_commands(ctx: LintContext) -> Iterable[InstallCommand]:
 def _quoted(word: Word, text: str) -> str | None:
     """New raw text for `word` holding `text`, in the same quoting style; None if unclear."""
     raw = word.raw
+    if not raw:
+        return None
     if raw == word.text:
         if re.search(r"[\s;<>|&'\"$`]", text):
             return '"' + text + '"'

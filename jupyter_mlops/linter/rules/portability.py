@@ -25,6 +25,8 @@ _POSIX_PREFIX = re.compile(
     r"^/(?:home|Users|root|mnt|media|Volumes|content|kaggle|dbfs|gpfs|scratch)/[^/\s]")
 _WINDOWS_PREFIX = re.compile(r"^(?:[A-Za-z]:[\\/]+[^\\/\s]|\\\\[^\\\s]+\\[^\\\s]+)")
 _FILE_URL = re.compile(r"^file://(?:localhost)?(?=/)")
+# Calls whose path argument must be a `str`: the import system skips other `sys.path` entries.
+_STRING_ARGUMENTS = {"sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir"}
 _ENV_LOOKUPS = {"os.environ.get", "os.getenv", "os.environ.setdefault"}
 _MAX_LEN = 500
 # A literal that starts with a path but goes on as a sentence is prose, not a path.
@@ -158,9 +160,12 @@ def _py_string(text: str, quote: str = '"') -> str:
     return quote + body + quote
 
 
-def _string_context(a: CellAnalysis, node: ast.AST) -> bool:
-    """Would a `Path` break here? Operands, method receivers, subscripts, comparisons."""
+def _string_context(ctx: LintContext, a: CellAnalysis, node: ast.AST) -> bool:
+    """Would a `Path` break here? Operands, method receivers, subscripts, comparisons, and
+    arguments that must be `str` (`sys.path` entries)."""
     parent = a.parent(node)
+    if isinstance(parent, ast.Call) and node in parent.args:
+        return ctx.analysis.qualname(parent.func) in _STRING_ARGUMENTS
     return isinstance(parent, (ast.BinOp, ast.Subscript, ast.Compare, ast.JoinedStr,
                                ast.FormattedValue)) or \
         (isinstance(parent, ast.Attribute) and parent.value is node)
@@ -178,7 +183,7 @@ def _assigned_name(a: CellAnalysis, node: ast.AST) -> str | None:
 def _name_used_as_string(ctx: LintContext, name: str) -> bool:
     for _, a in ctx.analysis.parsed():
         for n in a.nodes(ast.Name):
-            if n.id == name and isinstance(n.ctx, ast.Load) and _string_context(a, n):
+            if n.id == name and isinstance(n.ctx, ast.Load) and _string_context(ctx, a, n):
                 return True
     return False
 
@@ -267,7 +272,8 @@ class _DataDirFixer:
         a = lit.analysis
         node = lit.node
         name = _assigned_name(a, node)
-        as_string = _string_context(a, node) or (name is not None and _name_used_as_string(self.ctx, name))
+        as_string = _string_context(self.ctx, a, node) or \
+            (name is not None and _name_used_as_string(self.ctx, name))
         if name == DATA_DIR:
             return None
         line, col, end_line, end_col = a.span(node)
