@@ -221,7 +221,8 @@ class UnpinnedInstall(Rule):
     ## What it does
     Reads every install command a notebook runs: `!pip install`, `%pip install`,
     `!python -m pip install`, `!uv pip install`, `!conda install` / `%conda install` (and
-    `mamba`), including those in `%%bash` / `%%sh` cells and across backslash-continued lines.
+    `mamba`), including those in `%%bash` / `%%sh` cells, across backslash-continued lines,
+    and through `subprocess` (`subprocess.check_call([sys.executable, "-m", "pip", ...])`).
     Reports each command that installs a requirement without an exact pin. A requirement is
     pinned when it is `name==version` (or `===`), a URL with a `#sha256=` hash or a fixed
     VCS revision, or a local path. `-r requirements.txt` is fine, and so is any command with
