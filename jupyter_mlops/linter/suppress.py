@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..notebook.model import Notebook
 from .findings import Finding
@@ -21,6 +22,7 @@ def _matches(finding: Finding, codes: set[str] | None) -> bool:
     return codes is None or finding.code.lower() in codes or finding.rule in codes
 
 
+@lru_cache(maxsize=1024)  # a line with many findings is searched once, not once per finding
 def line_noqa(line_text: str) -> set[str] | None | bool:
     """False when the line has no noqa comment; else the set of codes (None = all)."""
     m = _NOQA.search(line_text)
@@ -48,8 +50,14 @@ def is_suppressed(finding: Finding, notebook: Notebook) -> bool:
         return True
     if finding.line is None:
         return False
-    lines = cell.source.split("\n")
+    lines = _lines(cell.source)
     if not 0 < finding.line <= len(lines):
         return False
     codes = line_noqa(lines[finding.line - 1])
     return codes is not False and _matches(finding, codes)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=8)
+def _lines(source: str) -> list[str]:
+    # Splitting once per cell, not once per finding: a huge cell with many findings stays linear.
+    return source.split("\n")

@@ -33,6 +33,15 @@ class _Piece:
     column: int  # 0-based column of the first character after the opening quote
     raw: str  # the string's JSON text without quotes
     text: str  # decoded
+    _offsets: list[int] | None = None
+
+    def raw_offset(self, index: int) -> int:
+        """Offset in the escaped text of the decoded text's character `index`."""
+        if "\\" not in self.raw:  # no escapes: the texts line up
+            return min(index, len(self.raw))
+        if self._offsets is None:  # computed once per piece, however many findings it has
+            self._offsets = [m.start() for m in _ESCAPE.finditer(self.raw)]
+        return self._offsets[index] if 0 <= index < len(self._offsets) else len(self.raw)
 
 
 @dataclass
@@ -70,17 +79,7 @@ class CellLines:
         piece = self.pieces[k]  # a JSON string never spans file lines
         if column is None:
             return piece.line, None
-        return piece.line, piece.column + _raw_offset(piece.raw, offset + column) + 1
-
-
-def _raw_offset(raw: str, decoded_index: int) -> int:
-    """Offset in the JSON-escaped text of the character at `decoded_index` of the decoded text."""
-    if "\\" not in raw:
-        return min(decoded_index, len(raw))
-    for n, m in enumerate(_ESCAPE.finditer(raw)):
-        if n == decoded_index:
-            return m.start()
-    return len(raw)
+        return piece.line, piece.column + piece.raw_offset(offset + column) + 1
 
 
 class IpynbLineMap:
@@ -194,6 +193,7 @@ class FilePositions:
         self._percent = nb is not None and getattr(nb, "format", "") == "percent"
         self._file_lines: dict[int, int | None] = (
             {c.index: c.file_line for c in nb.cells} if self._percent else {})
+        self._lines: dict[int, list[str]] = {}
         self._is_ipynb = not self._percent and not str(result.path).endswith(".py")
 
     def _ipynb(self) -> IpynbLineMap:
@@ -204,6 +204,16 @@ class FilePositions:
                 text = ""
             self._map = IpynbLineMap(text)
         return self._map
+
+    def line_text(self, cell: int | None, line: int | None) -> str:
+        """The text of a cell line, or "" (lines are split once per cell, not per finding)."""
+        nb = self._result.notebook
+        if nb is None or cell is None or line is None or not 0 <= cell < len(nb.cells):
+            return ""
+        lines = self._lines.get(cell)
+        if lines is None:
+            lines = self._lines[cell] = nb.cells[cell].source.split("\n")
+        return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def region(self, f: Any) -> tuple[int, int | None, int | None, int | None]:
         """(start line, start column, end line, end column) in the file; 1-based; None = unknown."""

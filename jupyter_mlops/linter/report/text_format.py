@@ -44,15 +44,31 @@ def format_text(report: LintReport, color: bool = False, show_source: bool = Tru
                        f"{f.message} {c('[' + f.rule + ']', _DIM)}")
             if sources and f.cell is not None and f.line is not None:
                 text = sources.get((f.cell, f.line))
-                if text is not None and text.strip():
+                col = f.column or 0
+                width = ((f.end_column or 0) - col) if f.end_line == f.line else len(text or "") - col
+                text, col, width = _window(text or "", col, max(1, width))
+                if text.strip():
                     gutter = str(f.line if file_line is None else file_line + f.line - 1)
                     out.append(f"  {c(gutter, _DIM)} | {text}")
-                    width = max(1, ((f.end_column or 0) - (f.column or 0)) if f.end_line == f.line else len(text) - (f.column or 0))
-                    out.append(f"  {' ' * len(gutter)} | {' ' * (f.column or 0)}{c('^' * width, _COLORS[f.severity.value])}")
+                    out.append(f"  {' ' * len(gutter)} | {' ' * col}{c('^' * width, _COLORS[f.severity.value])}")
             if f.hint:
                 out.append(f"  {c('= hint:', _DIM)} {f.hint}")
     out.append(summary(report))
     return "\n".join(out)
+
+
+_MAX_SHOWN = 120
+
+
+def _window(text: str, col: int, width: int) -> tuple[str, int, int]:
+    """At most _MAX_SHOWN characters of a source line around the column: a minified or
+    generated line of megabytes must not be printed once per finding."""
+    if len(text) <= _MAX_SHOWN:
+        return text, col, width
+    start = max(0, min(col - 40, len(text) - _MAX_SHOWN))
+    end = start + _MAX_SHOWN
+    shown = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return shown, col - start + (1 if start else 0), max(1, min(width, end - col))
 
 
 def summary(report: LintReport) -> str:
