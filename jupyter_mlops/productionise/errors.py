@@ -1,0 +1,59 @@
+"""Typed errors of the productionise engine; each message is one line meant for the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import JupyterMlopsError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a notebook cannot be extracted, pointing at a cell."""
+
+    message: str
+    cell: int | None = None
+    cell_id: str | None = None
+    line: int | None = None
+    rule: str | None = None
+
+    def where(self) -> str:
+        if self.cell is None:
+            return ""
+        text = f"cell {self.cell}"
+        if self.cell_id:
+            text += f" ({self.cell_id})"
+        if self.line is not None:
+            text += f" line {self.line}"
+        return text
+
+    def __str__(self) -> str:
+        where = self.where()
+        rule = f" [{self.rule}]" if self.rule else ""
+        return f"{where}: {self.message}{rule}" if where else f"{self.message}{rule}"
+
+    def to_dict(self) -> dict:
+        return {"message": self.message, "cell": self.cell, "cell_id": self.cell_id,
+                "line": self.line, "rule": self.rule}
+
+
+class ProductioniseError(JupyterMlopsError):
+    """Productionise could not run (bad output directory, bad package name, ...)."""
+
+
+class NotExtractableError(ProductioniseError):
+    """The notebook cannot be turned into a package; `problems` say where and why."""
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        first = str(problems[0]) if problems else "unknown problem"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{path}: cannot productionise: {first}{more}")
+        self.path = path
+        self.problems = problems
+
+
+class Cancelled(ProductioniseError):
+    """The caller cancelled the run."""
+
+    def __init__(self) -> None:
+        super().__init__("productionise cancelled")
