@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from ..context import LintContext
 from ..edits import add_keyword, after_import_of, insert_lines
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
+from .security import notebook_calls
 
 # -- random seeds ---------------------------------------------------------------------------
 
@@ -75,7 +77,7 @@ def _rng_use(qual: str, call: ast.Call) -> str | None:
     if qual in _TORCH_DRAWS:
         return "torch"
     if qual.startswith("torch.nn.init."):
-        return "torch" if qual.rsplit(".", 1)[1] not in _TORCH_INIT_NOT_DRAWS else None
+        return "torch" if qual.rsplit(".", 1)[-1] not in _TORCH_INIT_NOT_DRAWS else None
     if qual.startswith("tensorflow.random."):
         name = qual[len("tensorflow.random."):]
         if name.startswith(("stateless_", "set_seed", "experimental", "Generator", "get_global",
@@ -92,7 +94,7 @@ def _unseeded_generator(qual: str, call: ast.Call) -> str | None:
             return None
         seed = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "seed"), None)
         if seed is None or (isinstance(seed, ast.Constant) and seed.value is None):
-            return qual.rsplit(".", 1)[1]
+            return qual.rsplit(".", 1)[-1]
     if qual == "tensorflow.random.Generator.from_non_deterministic_state":
         return "Generator.from_non_deterministic_state"
     return None
@@ -161,7 +163,7 @@ class MissingRandomSeed(Rule):
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         seeds: dict[str, list[tuple[int, int, int]]] = {}
         uses = []
-        for cell, a, call, qual in ctx.calls():
+        for cell, a, call, qual in notebook_calls(ctx):
             if not qual:
                 continue
             if qual in _SEEDS:
@@ -241,7 +243,7 @@ RANDOM_STATE_FALLBACK = frozenset({
     "GaussianRandomProjection", "SparseRandomProjection", "learning_curve", "MiniBatchNMF",
     "DictionaryLearning", "MiniBatchDictionaryLearning", "SparsePCA", "MiniBatchSparsePCA",
     "RANSACRegressor", "TheilSenRegressor", "MDS", "KernelPCA", "LocallyLinearEmbedding",
-    "KBinsDiscretizer", "SplineTransformer", "SelfTrainingClassifier",
+    "KBinsDiscretizer",
 })
 _OTHER = object()  # a keyword whose value is not a literal
 
@@ -297,8 +299,9 @@ def _sklearn_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-@lru_cache(maxsize=256)
-def _module_tree(module: str) -> tuple[ast.Module, bool] | None:
+@lru_cache(maxsize=32)
+def _module_source(module: str) -> tuple[str, str] | None:
+    """(source text, package) of a scikit-learn module, or None."""
     root = _sklearn_dir()
     if root is None or not (module == "sklearn" or module.startswith("sklearn.")):
         return None
@@ -306,20 +309,111 @@ def _module_tree(module: str) -> tuple[ast.Module, bool] | None:
     for path, is_pkg in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
         if path.is_file():
             try:
-                return ast.parse(path.read_text(encoding="utf-8")), is_pkg
-            except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+                return path.read_text(encoding="utf-8"), module if is_pkg else module.rpartition(".")[0]
+            except (OSError, UnicodeDecodeError):
                 return None
     return None
 
 
-def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, ast.If):
-            yield from _top_statements(stmt.body)
-            yield from _top_statements(stmt.orelse)
-        elif isinstance(stmt, ast.Try):
-            yield from _top_statements(stmt.body)
+def _closing_paren(text: str, start: int) -> int:
+    """Index of the parenthesis closing the one at `start` (strings skipped), or -1."""
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                return -1
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _params(text: str, open_paren: int, skip_self: bool) -> Signature | None:
+    close = _closing_paren(text, open_paren)
+    if close < 0:
+        return None
+    try:
+        tree = ast.parse(f"def f({text[open_paren + 1:close]}): pass")
+    except (SyntaxError, ValueError):
+        return None
+    func = tree.body[0]
+    assert isinstance(func, ast.FunctionDef)
+    return _signature_of(func.args, skip_self)
+
+
+_IMPORT_RE = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
+
+
+def _find_in_source(module: str, name: str, depth: int) -> Signature | None:
+    """Find `name` in a module's text: its def, its class's __init__ (or a base's), or the
+    import it comes from. Text search plus parsing only the signature: parsing whole
+    scikit-learn modules would cost ~15 ms each on every cold run."""
+    found = _module_source(module)
+    if found is None:
+        return None
+    text, package = found
+    esc = re.escape(name)
+    m = re.search(rf"^def[ \t]+{esc}[ \t]*\(", text, re.MULTILINE) if f"def {name}" in text else None
+    if m:
+        return _params(text, m.end() - 1, skip_self=False)
+    m = re.search(rf"^class[ \t]+{esc}\b[ \t]*(\()?", text, re.MULTILINE) if f"class {name}" in text else None
+    if m:
+        bases: list[str] = []
+        body_start = m.end()
+        if m.group(1):
+            close = _closing_paren(text, m.end() - 1)
+            if close < 0:
+                return None
+            bases = [b.strip() for b in re.sub(r"#[^\n]*", "", text[m.end():close]).split(",")]
+            body_start = close
+        nxt = re.search(r"^\S", text[body_start:], re.MULTILINE)  # the class body ends at column 0
+        body_end = body_start + nxt.start() if nxt else len(text)
+        # the first line after the header is at column 0 only for an empty body; skip the header line
+        header_end = text.find("\n", body_start)
+        if nxt and header_end >= 0 and body_start + nxt.start() <= header_end:
+            nxt = re.search(r"^\S", text[header_end + 1:], re.MULTILINE)
+            body_end = header_end + 1 + nxt.start() if nxt else len(text)
+        init = re.compile(r"^[ \t]+def[ \t]+__init__[ \t]*\(", re.MULTILINE).search(text, body_start, body_end)
+        if init:
+            return _params(text, init.end() - 1, skip_self=True)
+        for base in bases:
+            if base.isidentifier():
+                sig = _find_definition(module, base, depth + 1)
+                if sig is not None:
+                    return sig
+        return None
+    for im in _IMPORT_RE.finditer(text):
+        names = re.sub(r"#[^\n]*", "", im.group(2)).strip("() \t\n\\")
+        for item in names.split(","):
+            parts = item.split()
+            if not parts:
+                continue
+            original, local = parts[0], parts[-1] if len(parts) == 3 and parts[1] == "as" else parts[0]
+            if local != name:
+                continue
+            target = im.group(1)
+            level = len(target) - len(target.lstrip("."))
+            if level:
+                base_mod = package
+                for _ in range(level - 1):
+                    base_mod = base_mod.rpartition(".")[0]
+                rest = target.lstrip(".")
+                target = f"{base_mod}.{rest}" if rest else base_mod
+            return _find_definition(target, original, depth + 1)
+    return None
 
 
 def _signature_of(args: ast.arguments, skip_self: bool) -> Signature:
@@ -341,39 +435,7 @@ def _signature_of(args: ast.arguments, skip_self: bool) -> Signature:
 
 
 def _find_definition(module: str, name: str, depth: int = 0) -> Signature | None:
-    if depth > 8:
-        return None
-    parsed = _module_tree(module)
-    if parsed is None:
-        return None
-    tree, is_pkg = parsed
-    package = module if is_pkg else module.rpartition(".")[0]
-    for stmt in _top_statements(tree.body):
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            return _signature_of(stmt.args, skip_self=False)
-        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
-            for item in stmt.body:
-                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-                    return _signature_of(item.args, skip_self=True)
-            for base in stmt.bases:  # no __init__ of its own: the first base that has one
-                if isinstance(base, ast.Name):
-                    found = _find_definition(module, base.id, depth + 1)
-                    if found is not None:
-                        return found
-            return None
-        if isinstance(stmt, ast.ImportFrom):
-            for alias in stmt.names:
-                if (alias.asname or alias.name) != name:
-                    continue
-                if stmt.level:
-                    base_mod = package
-                    for _ in range(stmt.level - 1):
-                        base_mod = base_mod.rpartition(".")[0]
-                    target = f"{base_mod}.{stmt.module}" if stmt.module else base_mod
-                else:
-                    target = stmt.module or ""
-                return _find_definition(target, alias.name, depth + 1)
-    return None
+    return _find_in_source(module, name, depth) if depth <= 8 else None
 
 
 @lru_cache(maxsize=1024)
@@ -393,7 +455,7 @@ def takes_random_state(qualname: str) -> Signature | None:
     sig = sklearn_signature(qualname)
     if sig is not None:
         return sig if sig.random_state_default == "none" else None
-    if qualname.rsplit(".", 1)[1] in RANDOM_STATE_FALLBACK:
+    if qualname.rsplit(".", 1)[-1] in RANDOM_STATE_FALLBACK:
         return Signature((), frozenset({"random_state"}), False, "none")
     return None
 
@@ -449,7 +511,7 @@ class MissingRandomState(Rule):
     fix = Applicability.SAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in ctx.calls():
+        for cell, a, call, qual in notebook_calls(ctx):
             if not qual or not qual.startswith("sklearn."):
                 continue
             sig = takes_random_state(qual)
@@ -460,7 +522,7 @@ class MissingRandomState(Rule):
                 continue
             if "random_state" in sig.positional and len(call.args) > sig.positional.index("random_state"):
                 continue
-            name = qual.rsplit(".", 1)[1]
+            name = qual.rsplit(".", 1)[-1]
             if not randomness_used(name, call):
                 continue
             fix = None
@@ -492,7 +554,7 @@ _TEST_WORDS = frozenset({"test", "testing", "holdout", "xtest", "ytest", "testx"
 def _is_transformer(qual: str | None) -> bool:
     if not qual or not qual.startswith(_TRANSFORMER_PREFIXES):
         return False
-    last = qual.rsplit(".", 1)[1]
+    last = qual.rsplit(".", 1)[-1]
     return last not in _LABEL_ENCODERS and last[:1].isupper()
 
 
@@ -515,6 +577,26 @@ def _root_name(node: ast.AST | None) -> str | None:
         else:
             return None
     return None
+
+
+# Fitted on held-out data by design: permutation importance, calibration of a prefit model.
+_EVALUATORS = ("eli5.", "sklearn.calibration.", "yellowbrick.", "sklearn.inspection.")
+
+
+def _is_subset(data: ast.AST | None, root: str) -> bool:
+    """`df.loc[train_idx]`, `X[:n_train]`, `X_train`: a part of the data, not all of it."""
+    if "train" in root.lower():
+        return True
+    for node in ast.walk(data) if data is not None else ():
+        if isinstance(node, ast.Subscript):
+            parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if any(isinstance(p, ast.Slice) and (p.lower or p.upper) and not isinstance(p.step, ast.AST)
+                   and isinstance(parts[0], ast.Slice) for p in parts[:1]):
+                return True
+            if any("train" in n.id.lower() or "fold" in n.id.lower() for p in parts
+                   for n in ast.walk(p) if isinstance(n, ast.Name)):
+                return True
+    return False
 
 
 def says_test(name: str) -> bool:
@@ -543,18 +625,42 @@ def _flat_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _flat_statements(case.body)
 
 
-def _own_calls(stmt: ast.stmt) -> list[ast.Call]:
-    """Calls in a statement's own expressions (not in nested bodies), inner calls first."""
-    parts: list[ast.AST] = []
-    for name, value in ast.iter_fields(stmt):
-        if name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            continue
-        if isinstance(value, ast.AST):
-            parts.append(value)
-        elif isinstance(value, list):
-            parts.extend(v for v in value if isinstance(v, ast.AST))
-    calls = [n for p in parts for n in ast.walk(p) if isinstance(n, ast.Call)]
-    return sorted(calls, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0))
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.Match)
+
+
+class _CellNodes:
+    """A cell's calls and name reads sorted by position, so each statement finds its own with a
+    binary search instead of walking its subtree again."""
+
+    def __init__(self, a: CellAnalysis) -> None:
+        self.calls = sorted(a.nodes(ast.Call), key=lambda n: (n.lineno, n.col_offset))
+        self.call_keys = [(n.lineno, n.col_offset) for n in self.calls]
+        self.names = sorted((n for n in a.nodes(ast.Name) if isinstance(n.ctx, ast.Load)),
+                            key=lambda n: (n.lineno, n.col_offset))
+        self.name_keys = [(n.lineno, n.col_offset) for n in self.names]
+
+    @staticmethod
+    def own_range(stmt: ast.stmt) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Where a statement's own expressions are: all of it, or a compound statement's header."""
+        start = (stmt.lineno, stmt.col_offset)
+        if isinstance(stmt, _COMPOUND):
+            first = stmt.cases[0].pattern if isinstance(stmt, ast.Match) and stmt.cases else \
+                (stmt.body[0] if getattr(stmt, "body", None) else None)
+            if first is None:
+                return start, start
+            return start, (first.lineno, first.col_offset)
+        return start, (stmt.end_lineno or stmt.lineno, (stmt.end_col_offset or 0) + 1)
+
+    def calls_in(self, stmt: ast.stmt) -> list[ast.Call]:
+        lo, hi = self.own_range(stmt)
+        found = self.calls[bisect_left(self.call_keys, lo):bisect_left(self.call_keys, hi)]
+        # Inner calls run first: `scaler.fit(X).transform(Y)`.
+        return sorted(found, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0))
+
+    def reads_in(self, node: ast.AST) -> set[str]:
+        lo = (node.lineno, node.col_offset)
+        hi = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        return {n.id for n in self.names[bisect_left(self.name_keys, lo):bisect_left(self.name_keys, hi)]}
 
 
 @dataclass
@@ -600,10 +706,17 @@ class DataFlow:
     leaks: list[Leak] = field(default_factory=list)
     test_fits: list[TestFit] = field(default_factory=list)
     models: set[str] = field(default_factory=set)  # names holding estimators
+    _nodes: "_CellNodes | None" = None
 
     def run(self) -> "DataFlow":
-        for cell, a in self.ctx.analysis.parsed():
+        cells = self.ctx.analysis.parsed()
+        # Nothing is fitted and nothing is dumped: no leakage to find (most notebooks; fast).
+        if not any(isinstance(c.func, ast.Attribute) and (c.func.attr in _FIT or c.func.attr in ("dump", "dumps", "save"))
+                   for _, a in cells for c in a.nodes(ast.Call)):
+            return self
+        for cell, a in cells:
             if a.tree is not None:
+                self._nodes = _CellNodes(a)
                 for stmt in _flat_statements(a.tree.body):
                     self._statement(cell, a, stmt)
         return self
@@ -626,7 +739,7 @@ class DataFlow:
 
     def _statement(self, cell: Cell, a: CellAnalysis, stmt: ast.stmt) -> None:
         taint: FitEvent | None = None
-        for call in _own_calls(stmt):
+        for call in self._nodes.calls_in(stmt):
             taint = self._call(cell, a, call) or taint
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -640,15 +753,18 @@ class DataFlow:
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call) \
                 and self.ctx.qualname(value.func) in _SPLIT_FUNCS:
             n = len(target.elts)
+            # A 50/50 split is often two-fold cross-validation: both halves get fitted on.
+            halves = any(k.arg in ("test_size", "train_size") and isinstance(k.value, ast.Constant)
+                         and k.value.value == 0.5 for k in value.keywords)
             for i, elt in enumerate(target.elts):
                 if isinstance(elt, ast.Name):
                     # train_test_split(a, b) returns a_train, a_test, b_train, b_test.
-                    role = "test" if (n % 2 == 0 and i % 2 == 1) else "train"
+                    role = "test" if (n % 2 == 0 and i % 2 == 1 and not halves) else "train"
                     self.split_role[elt.id] = (role, cell.index)
                     self.lineage[elt.id] = {elt.id}
                     self.tainted.pop(elt.id, None)
             return
-        reads = _reads(value)
+        reads = self._nodes.reads_in(value)
         derived: set[str] = set()
         for r in reads:
             derived |= self._ancestry(r)
@@ -712,29 +828,30 @@ class DataFlow:
             for arg in call.args:
                 self._check_split(cell, arg, "train_test_split")
             return None
-        if qual and qual.startswith("sklearn.model_selection.") and qual.rsplit(".", 1)[1] in _CV_FUNCS:
+        if qual and qual.startswith("sklearn.model_selection.") and qual.rsplit(".", 1)[-1] in _CV_FUNCS:
             data = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "X"), None)
             if data is not None:
-                self._check_split(cell, data, qual.rsplit(".", 1)[1])
+                self._check_split(cell, data, qual.rsplit(".", 1)[-1])
             return None
         if not isinstance(func, ast.Attribute) or qual is not None:
             return None
         method = func.attr
         recv_qual = self._receiver_qual(func.value)
-        recv_name = recv_qual.rsplit(".", 1)[1] if recv_qual else ""
+        recv_qual = recv_qual or ""
+        recv_name = recv_qual.rsplit(".", 1)[-1]
         data = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "X"), None)
         root = _root_name(data) if data is not None else None
         if data is not None and recv_qual and recv_qual.startswith("sklearn.model_selection."):
             if method == "split" or (method in _FIT and recv_name in _SEARCHES):
                 self._check_split(cell, data, f"{recv_name}.{method}")
                 return None
-        if method in _FIT and root is not None:
+        if method in _FIT and root is not None and not recv_qual.startswith(_EVALUATORS):
             why = self._test_reason(root)
             if why:
                 self.test_fits.append(TestFit(cell, a, call, method, root, why))
         if method in _FIT and _is_transformer(recv_qual) and root is not None:
-            if any(n in self.split_role for n in self._ancestry(root)):
-                return None  # fitted on one part of a split: the right way
+            if any(n in self.split_role for n in self._ancestry(root)) or _is_subset(data, root):
+                return None  # fitted on one part of the data: the right way
             event = FitEvent(cell, a, call, recv_name, root)
             if isinstance(func.value, ast.Name):
                 self.fitted[func.value.id] = event
@@ -964,7 +1081,7 @@ class PickleModelExport(Rule):
     hint = "export to ONNX or skops (scikit-learn), state_dict/safetensors (PyTorch), .keras or a native format"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in ctx.calls():
+        for cell, a, call, qual in notebook_calls(ctx):
             if qual in _PICKLE_DUMPS:
                 obj = call.args[0] if call.args else next((k.value for k in call.keywords
                                                            if k.arg in ("obj", "value")), None)

@@ -6,6 +6,7 @@ import ast
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from ...analysis import CellAnalysis
@@ -88,6 +89,7 @@ def name_tokens(name: str) -> list[str]:
     return [t.lower() for t in _TOKEN_SPLIT.findall(name)]
 
 
+@lru_cache(maxsize=4096)
 def secret_kind(name: str) -> str | None:
     """PASSWORD / SECRET / WEAK when an identifier or key names a credential, else None.
 
@@ -177,6 +179,20 @@ def env_name(name: str) -> str:
 
 
 # -- helpers shared by the rules -------------------------------------------------------------
+
+_CALLS: dict[int, tuple[object, list]] = {}
+
+
+def notebook_calls(ctx: LintContext) -> list[tuple[Cell, CellAnalysis, ast.Call, str | None]]:
+    """`ctx.calls()`, resolved once per notebook for all the rules of this module and ml.py."""
+    key = id(ctx.analysis)
+    cached = _CALLS.get(key)
+    if cached is None or cached[0] is not ctx.analysis:
+        _CALLS.clear()  # one notebook at a time: memory stays flat
+        cached = (ctx.analysis, ctx.calls())
+        _CALLS[key] = cached
+    return cached[1]
+
 
 
 def _str_constants(a: CellAnalysis) -> Iterator[ast.Constant]:
@@ -269,8 +285,11 @@ class HardcodedSecret(Rule):
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         for cell, a in ctx.analysis.parsed():
+            constants = [n for n in _str_constants(a) if len(n.value) >= 4]
+            if not constants:
+                continue
             named = _named_literals(a)
-            for node in _str_constants(a):
+            for node in constants:
                 value = node.value
                 target = named.get(id(node))
                 formats = find_secret_formats(value)
@@ -306,10 +325,13 @@ def _named_literals(a: CellAnalysis) -> dict[int, tuple[str, str, str, bool]]:
     assigned to credential-named variables, attributes, subscripts, keywords and dict keys."""
     out: dict[int, tuple[str, str, str, bool]] = {}
 
-    def add(name: str, value: ast.AST | None, env: str | None = None, fixable: bool = True) -> None:
+    def add(name: str, value: ast.AST | None, env: str | None = None, fixable: bool = True,
+            base: str = "") -> None:
         kind = secret_kind(name)
         if kind is None or value is None:
             return
+        if env is None and base:
+            env = env_name(f"{base}_{name}")
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             out[id(value)] = (name, kind, env or env_name(name), fixable)
         elif isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == 2 and kind == SECRET \
@@ -324,7 +346,7 @@ def _named_literals(a: CellAnalysis) -> dict[int, tuple[str, str, str, bool]]:
             add(t.id, value)
         elif isinstance(t, ast.Attribute):
             base = t.value.id if isinstance(t.value, ast.Name) and t.value.id not in ("self", "cls") else ""
-            add(t.attr, value, env_name(f"{base}_{t.attr}") if base else None)
+            add(t.attr, value, base=base)
         elif isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) \
                 and isinstance(t.slice.value, str):
             key = t.slice.value
@@ -560,7 +582,7 @@ class UnverifiedDownload(Rule):
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         urls = _Urls(ctx)
-        for cell, a, call, qual in ctx.calls():
+        for cell, a, call, qual in notebook_calls(ctx):
             msg = self._message(a, call, qual, urls) if qual else None
             if msg:
                 yield ctx.at_node(cell, a, call, msg)
@@ -751,7 +773,7 @@ class UnsafeDeserialization(Rule):
     fix = Applicability.SAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in ctx.calls():
+        for cell, a, call, qual in notebook_calls(ctx):
             if not qual:
                 continue
             short = ".".join(qual.split(".")[-2:])
@@ -861,7 +883,7 @@ class EvalExec(Rule):
     hint = "use ast.literal_eval or json.loads for data, getattr or a dict for dispatch, imports for code"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in ctx.calls():
+        for cell, a, call, qual in notebook_calls(ctx):
             if qual in ("eval", "exec", "builtins.eval", "builtins.exec"):
                 name = qual.rsplit(".", 1)[-1]
                 yield ctx.at_node(cell, a, call.func, f"`{name}()` runs a string as Python code")
@@ -970,7 +992,7 @@ class SqlStringFormatting(Rule):
     hint = "pass values as query parameters (execute(sql, params), read_sql(sql, con, params=...))"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in ctx.calls():
+        for cell, a, call, qual in notebook_calls(ctx):
             method = call.func.attr if isinstance(call.func, ast.Attribute) else None
             if qual in _SQL_FUNCS or (qual is None and method in _SQL_METHODS):
                 strict = False
