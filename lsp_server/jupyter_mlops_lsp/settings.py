@@ -80,8 +80,11 @@ class ConfigResolver:
             return None
         directory = os.path.dirname(os.path.abspath(path))
         if directory not in self._nearest:
+            existing = directory  # an unsaved notebook's folder may not exist (yet)
+            while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+                existing = os.path.dirname(existing)
             try:
-                self._nearest[directory] = find_pyproject(directory) if os.path.isdir(directory) else None
+                self._nearest[directory] = find_pyproject(existing)
             except OSError:
                 self._nearest[directory] = None
         return self._nearest[directory]

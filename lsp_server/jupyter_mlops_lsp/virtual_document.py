@@ -73,10 +73,11 @@ def _cell(lines: list[str], first: int) -> VirtualCell:
         body = list(lines)
         body[0] = lines[0][m.end():]
         body[-1] = body[-1].rstrip()[: -len('""")')]
+        escaped = {i + 2 for i, b in enumerate(body) if '\\"\\"\\"' in b}
         body = [b.replace('\\"\\"\\"', '"""') for b in body]
         source = [f"%%{m.group(1)}{_unescape(m.group(2))}", *body]
         cell = VirtualCell("\n".join(source), [first, *doc_lines])
-        cell.rewritten.add(1)
+        cell.rewritten.update({1, *escaped})
         cell.shift[2] = m.end()
         return cell
     restored = []

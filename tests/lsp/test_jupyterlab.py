@@ -1,0 +1,183 @@
+"""JupyterLab: registration through jupyter-lsp, and jupyterlab-lsp's one-document view of a notebook."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from hypothesis import given, settings, strategies as st
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from jupyter_mlops_lsp.virtual_document import is_virtual_notebook, split_virtual_document
+
+from helpers import SERVER, by_code, capabilities, install_client_handlers, settle
+
+
+# -- how @jupyterlab/lsp builds the document (VirtualDocument.appendCodeBlock / value) ----------
+
+def _override(source: str) -> str:
+    """jupyterlab-lsp's IPython overrides (transclusions/ipython/overrides.ts), as it applies them."""
+    m = re.match(r"^%%(\S+)(.*\n)([\s\S]*)", source)
+    if m:
+        first = m.group(2)[:-1].replace("\\", "\\\\").replace('"', '\\"')
+        body = m.group(3).replace('"""', '\\"\\"\\"')
+        return f'get_ipython().run_cell_magic("{m.group(1)}", "{first}", """{body}""")'
+    out = []
+    for line in source.split("\n"):
+        lm = re.match(r"^(\s*|\s*\S+\s*=\s*)%(\S+)(.*)$", line)
+        sm = re.match(r"^(\s*|\s*\S+\s*=\s*)!([^=\s]+)(.*)$", line)
+        if sm:
+            line = f'{sm.group(1)}get_ipython().getoutput("{sm.group(2)}{sm.group(3)}")'
+        elif lm:
+            args = lm.group(3).replace("\\", "\\\\").replace('"', '\\"')
+            line = f'{lm.group(1)}get_ipython().run_line_magic("{lm.group(2)}", "{args}")'
+        out.append(line)
+    return "\n".join(out)
+
+
+def virtual_document(cells: list[tuple[str, str]]) -> str:
+    blocks = [(_override(src) if kind == "code" else "") + "\n" for kind, src in cells]
+    return "\n\n".join(blocks)  # blankLinesBetweenCells = 2
+
+
+# -- reading it back ------------------------------------------------------------------------------
+
+def test_cells_and_their_lines_are_recovered():
+    cells = [("code", "import pandas as pd\n%pip install pandas"), ("markdown", "# Load\ntext"),
+             ("code", "df = pd.read_csv('x.csv')\n\nfiles = !ls"), ("code", "%%time\nfit(df)\nscore = 1")]
+    text = virtual_document(cells)
+    got = split_virtual_document(text)
+    assert [c.source for c in got] == [cells[0][1], cells[2][1], cells[3][1]]
+    lines = text.split("\n")
+    # Untouched lines map to the same text in the document; rewritten ones are marked.
+    for cell in got:
+        for i, src_line in enumerate(cell.source.split("\n"), start=1):
+            if i not in cell.rewritten:
+                doc = lines[cell.doc_lines[i - 1]]
+                assert doc[cell.shift.get(i, 0):].startswith(src_line)
+    assert got[0].rewritten == {2} and got[1].rewritten == {3} and got[2].rewritten == {1}
+    # `%%time`'s body starts on the call's line, after the call's opening.
+    magic = got[2]
+    assert magic.doc_lines[0] == magic.doc_lines[1]
+    assert lines[magic.doc_lines[1]][magic.shift[2]:] == "fit(df)"
+
+
+line_text = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r%!?\\\"'"),
+                    max_size=12).filter(lambda s: s.strip() == s and not s.startswith("#"))
+
+
+@st.composite
+def cell_sources(draw):
+    lines = draw(st.lists(line_text, min_size=1, max_size=5))
+    # A cell's own text: no leading/trailing blank lines, never two blank lines in a row.
+    lines = [l for i, l in enumerate(lines) if l or (i and lines[i - 1])]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) or "x = 1"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["code", "code", "markdown"]), cell_sources()), min_size=1, max_size=8))
+def test_any_notebook_round_trips_through_the_virtual_document(cells):
+    text = virtual_document(cells)
+    got = split_virtual_document(text)
+    code = [src for kind, src in cells if kind == "code"]
+    assert [c.source for c in got] == code
+    lines = text.split("\n")
+    for cell in got:
+        assert [lines[i] for i in cell.doc_lines] == cell.source.split("\n")
+
+
+def test_json_notebooks_and_virtual_documents_are_told_apart():
+    assert is_virtual_notebook("file:///r/.virtual_documents/a.ipynb", "python", "x = 1\n")
+    assert not is_virtual_notebook("file:///r/a.ipynb", "json", '{"cells": []}')
+    assert not is_virtual_notebook("file:///r/a.py", "python", "x = 1")
+
+
+# -- registration ----------------------------------------------------------------------------------
+
+def test_jupyter_lsp_finds_and_validates_the_spec():
+    from jupyter_lsp import LanguageServerManager
+    from jupyter_lsp.schema import LANGUAGE_SERVER_SPEC_MAP
+
+    [ep] = [e for e in entry_points(group="jupyter_lsp_spec_v1") if e.name == "jupyter-mlops"]
+    specs = ep.load()(None)
+    assert not list(LANGUAGE_SERVER_SPEC_MAP.iter_errors(specs))
+    manager = LanguageServerManager()
+    manager.initialize()
+    spec = manager.language_servers["jupyter-mlops"]
+    assert spec["languages"] == ["python"] and spec["requires_documents_on_disk"] is False
+    done = subprocess.run([*spec["argv"], "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "jupyter-mlops-lsp" in done.stdout
+
+
+# -- end to end: a client that speaks like jupyterlab-lsp ----------------------------------------------
+
+pytestmark_async = pytest.mark.asyncio(loop_scope="module")
+
+
+def _jupyterlab_capabilities() -> types.ClientCapabilities:
+    caps = capabilities()
+    caps.notebook_document = None  # jupyterlab-lsp does not use LSP notebook sync
+    return caps
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER))
+async def client(lsp_client: LanguageClient):
+    install_client_handlers(lsp_client)
+    result = await lsp_client.initialize_session(types.InitializeParams(capabilities=_jupyterlab_capabilities()))
+    assert result.capabilities.notebook_document_sync is None
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytestmark_async
+async def test_findings_land_on_the_right_lines_of_the_virtual_document(client: LanguageClient, tmp_path: Path):
+    root = tmp_path / "root"
+    (root / ".virtual_documents" / "work").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.jupyter-mlops]\nignore = ["NB104"]\n')
+    cells = [("code", "%pip install pandas\nimport os"), ("markdown", "# Title"),
+             ("code", "total = price * 3\nprint(undefined_here)"), ("code", "price = 10")]
+    text = virtual_document(cells)
+    uri = (root / ".virtual_documents" / "work" / "train.ipynb").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=uri, language_id="python", version=1, text=text)))
+    await settle(client)
+    diags = list(client.diagnostics[uri])
+    lines = text.split("\n")
+    [d] = by_code(diags, "NB103")
+    assert lines[d.range.start.line] == "total = price * 3"
+    assert lines[d.range.start.line][d.range.start.character:d.range.end.character] == "price"
+    # The real notebook's pyproject.toml applies (found from the path behind .virtual_documents).
+    assert by_code(diags, "NB104") == []
+    # The restored `%pip install pandas` is understood: the unpinned install is on that line.
+    pip = [x for x in diags if x.data and x.data["rule"] == "unpinned-install"]
+    assert pip and all(lines[x.range.start.line].startswith("get_ipython().run_line_magic") for x in pip)
+    # Hover works on the virtual document too.
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=d.range.start))
+    assert hover is not None and "NB103" in hover.contents.value
+    # Editing the defining cell (a full-text change, as jupyterlab-lsp sends) clears the finding.
+    cells[3] = ("code", "cost = 10")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=virtual_document(cells))]))
+    await settle(client)
+    assert by_code(list(client.diagnostics[uri]), "NB103") == []
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    await settle(client)
+    assert list(client.diagnostics[uri]) == []
+
+
+def test_server_help_runs():
+    done = subprocess.run([sys.executable, "-m", "jupyter_mlops_lsp", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and "--tcp" in done.stdout
