@@ -159,7 +159,7 @@ def find_secret_formats(text: str) -> list[tuple[SecretFormat, str]]:
     for m in _FORMATS_RE.finditer(text):
         fmt = SECRET_FORMATS[int(m.lastgroup[1:])]  # type: ignore[index]
         token = m.group(0)
-        if "example" in token.lower() or "xxxx" in token.lower():
+        if "EXAMPLE" in token or "example" in token or "xxxx" in token or "XXXX" in token:
             continue
         body = token[fmt.shown:]
         if fmt.entropy and not (entropy(body) >= 3.2 and any(c.isdigit() for c in body)
@@ -370,7 +370,8 @@ def _named_literals(a: CellAnalysis) -> dict[int, tuple[str, str, str, bool]]:
         for k, v in zip(node.keys, node.values):
             if isinstance(k, ast.Constant) and isinstance(k.value, str):
                 add(k.value, v)
-    for node in a.nodes(ast.arguments):
+    for func in a.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+        node = func.args
         positional = [*node.posonlyargs, *node.args]
         for arg, default in zip(positional[len(positional) - len(node.defaults):], node.defaults):
             add(arg.arg, default)

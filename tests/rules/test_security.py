@@ -1,0 +1,411 @@
+"""Security rules: hardcoded-secret (NB401), credentials-in-url (NB402), unverified-download
+(NB403), unsafe-deserialization (NB404), eval-exec (NB405), sql-string-formatting (NB406)."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import findings, make_notebook
+from jupyter_mlops.linter.config import LintConfig
+from jupyter_mlops.linter.engine import lint_notebook
+from jupyter_mlops.linter.fixes import fix_notebook
+from jupyter_mlops.linter.rules.security import find_secret_formats, looks_secret, secret_kind
+
+ALNUM = string.ascii_letters + string.digits
+
+
+def rand(n: int, alphabet: str = ALNUM, seed: int = 0) -> str:
+    # Built at run time so that no real-looking token sits in the repository for scanners.
+    r = random.Random(seed)
+    while True:
+        s = "".join(r.choice(alphabet) for _ in range(n))
+        if any(c.isdigit() for c in s) and any(c.isalpha() for c in s):
+            return s
+
+
+# Fake credentials of each known format, assembled from pieces.
+TOKENS = {
+    "AWS access key id": "AK" + "IA" + rand(16, string.ascii_uppercase + string.digits),
+    "GitHub token": "gh" + "p_" + rand(36),
+    "GitHub fine-grained token": "github" + "_pat_" + rand(22) + "_" + rand(59, seed=1),
+    "GitLab token": "gl" + "pat-" + rand(20),
+    "Slack token": "xo" + "xb-" + "123456789012-" + rand(24),
+    "Stripe secret key": "sk" + "_live_" + rand(24),
+    "OpenAI API key": "sk" + "-proj-" + rand(48),
+    "Hugging Face token": "h" + "f_" + rand(34),
+    "Google API key": "AI" + "za" + rand(35),
+}
+PRIVATE_KEY = "-----BEGIN RSA " + "PRIVATE KEY-----\\nMIIEow" + rand(40) + "\\n-----END RSA PRIVATE KEY-----"
+JWT = "ey" + "J" + rand(20) + ".ey" + "J" + rand(30, seed=2) + "." + rand(43, seed=3)
+
+
+def lint(code: str, rule: str):
+    return findings("# %%\n" + code, rule)
+
+
+def fix(*sources: str, rule: str, unsafe: bool):
+    return fix_notebook(make_notebook(*sources), LintConfig(select=(rule,)), unsafe=unsafe)
+
+
+# -- hardcoded-secret ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("label", sorted(TOKENS))
+def test_known_token_formats_are_found_anywhere(label):
+    token = TOKENS[label]
+    (f,) = lint(f'client = Client("{token}")', "hardcoded-secret")
+    assert f.code == "NB401" and f.severity.value == "error"
+    assert token not in f.message and token[8:] not in f.message
+    assert (f.line, f.column) == (1, 16)
+
+
+@pytest.mark.parametrize("literal", [PRIVATE_KEY, JWT])
+def test_private_keys_and_jwts(literal):
+    (f,) = lint(f'key = "{literal}"', "hardcoded-secret")
+    assert rand(40) not in f.message and rand(30, seed=2) not in f.message
+
+
+def test_token_inside_a_larger_string_is_found_but_not_fixed():
+    token = TOKENS["GitHub token"]
+    (f,) = lint(f'headers = {{"Authorization": f"token {token}"}}', "hardcoded-secret")
+    assert f.fix is None
+
+
+@pytest.mark.parametrize("code,name", [
+    ('password = "Tr0ub4dor&3"', "password"),
+    ('DB_PASSWORD = "postgres123"', "DB_PASSWORD"),
+    ('conn = psycopg2.connect(host="db", user="ana", password="s3cr3t!")', "password"),
+    ('cfg = {"api_key": "3f9a1c77e2b04d5e9a8c1f20b6d4e7aa"}', "api_key"),
+    ('openai.api_key = "9vX2mQ7rT4kL8pN1zB6cW3yH5jD0fG2s"', "api_key"),
+    ('self.client_secret = "q8W2e4R6t8Y0u2I4o6P8a0S2"', "client_secret"),
+    ('auth = ("admin", "hunter22")', "auth"),
+    ('wandb.login(key="6c1d9f04be8a7e3d2c5b1a09f8e7d6c5b4a39281")', "key"),
+    ('AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8a6b2d4f"', "AWS_SECRET_ACCESS_KEY"),
+    ('def connect(token="ya29a0AfH6SMBx7Lq2Vn9Rk3"):\n    pass', "token"),
+])
+def test_secret_named_targets_with_secret_values(code, name):
+    (f,) = lint(code, "hardcoded-secret")
+    assert f"`{name}`" in f.message
+    assert "****" in f.message
+    value = code.split('"')[-2]
+    assert value not in f.message
+
+
+@pytest.mark.parametrize("code", [
+    'prompt = "Enter your password:"',
+    'password = input("Enter your password: ")',
+    'label = "token"',
+    'password = ""',
+    'password = "xxx"',
+    'api_key = "<your key>"',
+    'api_key = "YOUR_API_KEY"',
+    'password = "changeme"',
+    'token = "${GITHUB_TOKEN}"',
+    'api_key = "your-api-key-here"',
+    'secret = "********"',
+    'import os\napi_key = os.environ["OPENAI_API_KEY"]',
+    'import os\ntoken = os.getenv("HF_TOKEN")',
+    'import os\npassword = os.environ.get("DB_PASSWORD", "")',
+    'from sklearn.feature_extraction.text import CountVectorizer\n'
+    'cv = CountVectorizer(token_pattern=r"(?u)\\b\\w\\w+\\b")',
+    'max_tokens = 2048',
+    'tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")',
+    'tok = Tokenizer(pad_token="[PAD]", eos_token="</s>", unk_token="<unk>")',
+    'password_file = "secrets/db_password.txt"',
+    'credentials = "service-account.json"',
+    'token_url = "https://oauth2.googleapis.com/token"',
+    'auth_type = "oauth"',
+    'author = "Jane Doe"',
+    'pwd = "/home/ana/projects"',
+    'key = "name"',
+    'df = df.sort_values("date", key=lambda s: s.str.lower())',
+    'SECRET_NAME = "prod/database"',
+    'example = "AKIAIOSFODNN7EXAMPLE"',
+    'path = pooch.retrieve(url, known_hash="sha256:3b4f1f0c6a53e0a0e7e4c1f3f5e6d8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5")',
+    'msg = "Your token has expired, please log in again"',
+    'checksum = "9e107d9d372bb6826bd81d3542a419d6"',
+    'api_key = "API_KEY"',
+    'token = "my_secret_token"',
+])
+def test_no_false_alarms(code):
+    assert lint(code, "hardcoded-secret") == []
+
+
+def test_secret_never_appears_in_any_report_field():
+    secret = "Tr0ub4dor&3"
+    nb = make_notebook(f'import psycopg2\nconn = psycopg2.connect(password="{secret}")')
+    found = lint_notebook(nb, LintConfig(select=("hardcoded-secret",)))
+    assert found
+    assert secret not in json.dumps([f.to_dict() for f in found]) + "".join(f.hint or "" for f in found)
+
+
+def test_secret_fix_is_unsafe_and_reads_the_environment():
+    src = 'import openai\n\n# the key\nopenai.api_key = "9vX2mQ7rT4kL8pN1zB6cW3yH5jD0fG2s"  # keep me\n'
+    assert fix(src, rule="hardcoded-secret", unsafe=False).changes == {}
+    result = fix(src, rule="hardcoded-secret", unsafe=True)
+    assert result.changes == {0: 'import openai\nimport os\n\n# the key\n'
+                                 'openai.api_key = os.environ["OPENAI_API_KEY"]  # keep me\n'}
+    assert result.remaining == []
+
+
+def test_secret_fix_adds_import_os_once_for_several_secrets():
+    result = fix('import requests\nimport pandas as pd',
+                 'user = "ana"\npassword = "Tr0ub4dor&3"\napi_key = "3f9a1c77e2b04d5e9a8c1f20b6d4e7aa"',
+                 'r = requests.get(url, auth=("ana", "hunter22"))',
+                 rule="hardcoded-secret", unsafe=True)
+    assert result.changes == {
+        0: 'import requests\nimport pandas as pd\nimport os',
+        1: 'user = "ana"\npassword = os.environ["PASSWORD"]\napi_key = os.environ["API_KEY"]',
+        2: 'r = requests.get(url, auth=("ana", os.environ["AUTH_PASSWORD"]))',
+    }
+    assert result.remaining == []
+
+
+def test_secret_fix_uses_the_notebooks_os_alias():
+    token = TOKENS["Hugging Face token"]
+    result = fix(f'import os as operating_system\nlogin("{token}")', rule="hardcoded-secret", unsafe=True)
+    assert result.changes == {0: 'import os as operating_system\nlogin(operating_system.environ["HF_TOKEN"])'}
+
+
+def test_setting_an_environment_variable_to_a_literal_is_reported_without_fix():
+    (f,) = lint('import os\nos.environ["OPENAI_API_KEY"] = "9vX2mQ7rT4kL8pN1zB6cW3yH5jD0fG2s"', "hardcoded-secret")
+    assert f.fix is None
+
+
+def test_secret_in_shell_line_is_found():
+    token = TOKENS["GitHub token"]
+    (f,) = lint(f'!git clone https://{token}@github.com/org/repo.git', "hardcoded-secret")
+    assert token not in f.message and f.fix is None
+
+
+# Property tests: the detector on its own.
+
+WORDS = st.sampled_from("the a model data your please enter password token key secret value for to "
+                        "is not found login expired api user name file train test".split())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(WORDS, min_size=2, max_size=12), st.sampled_from(["password", "api_key", "token",
+                                                                   "secret", "message", "prompt"]))
+def test_prose_is_never_a_secret(words, target):
+    text = " ".join(words)
+    assert not looks_secret(text, secret_kind(target) or "secret")
+    assert find_secret_formats(text) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([("ghp_", 36, ALNUM), ("gho_", 36, ALNUM), ("hf_", 34, ALNUM), ("glpat-", 20, ALNUM),
+                        ("sk-proj-", 48, ALNUM + "_-"), ("AIza", 35, ALNUM + "_-"),
+                        ("xoxb-1234567890-", 24, ALNUM), ("AKIA", 16, string.ascii_uppercase + string.digits),
+                        ("sk_live_", 24, ALNUM), ("hf_", 40, ALNUM)]),
+       st.integers(min_value=0, max_value=2**32))
+def test_generated_tokens_of_known_formats_are_always_found(fmt, seed):
+    # Real tokens are uniformly random over their alphabet; so are these.
+    prefix, n, alphabet = fmt
+    token = prefix + rand(n, alphabet, seed)
+    assert find_secret_formats(f"token: {token}\n")
+    assert find_secret_formats(token)
+
+
+# -- credentials-in-url ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("url,shown", [
+    ("postgresql://analyst:Tr0ub4dor3@db.internal:5432/sales", "postgresql://analyst:****@db.internal:5432"),
+    ("mysql+pymysql://root:hunter22@localhost/shop", "mysql+pymysql://root:****@localhost"),
+    ("mongodb+srv://app:pa55w0rd@cluster0.abcde.mongodb.net/db", "mongodb+srv://app:****@cluster0.abcde.mongodb.net"),
+    ("https://ana:ghtoken123@github.com/org/repo.git", "https://ana:****@github.com"),
+])
+def test_urls_with_passwords(url, shown):
+    (f,) = lint(f'from sqlalchemy import create_engine\nengine = create_engine("{url}")', "credentials-in-url")
+    assert shown in f.message
+    assert url.split(":")[2].split("@")[0] not in f.message
+    assert f.severity.value == "error"
+
+
+@pytest.mark.parametrize("code", [
+    'engine = create_engine("postgresql://analyst@db.internal/sales")',
+    'engine = create_engine("postgresql://user:password@localhost/db")',
+    'engine = create_engine(f"postgresql://{user}:{password}@{host}/db")',
+    'engine = create_engine("postgresql://{}:{}@{}/db".format(u, p, h))',
+    'url = "postgresql://%s:%s@%s/db" % (u, p, h)',
+    'url = "https://example.com/users/@ana"',
+    'contact = "mailto:ana@example.com"',
+    'url = "postgresql://user:<password>@host/db"',
+    'url = "postgresql://user:${DB_PASSWORD}@host/db"',
+])
+def test_urls_without_literal_passwords(code):
+    assert lint(code, "credentials-in-url") == []
+
+
+# -- unverified-download ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", [
+    'import pandas as pd\ndf = pd.read_csv("https://example.com/data.csv")',
+    'import pandas as p\ndf = p.read_parquet("https://example.com/data.parquet")',
+    'from pandas import read_json as rj\ndf = rj("https://example.com/data.json")',
+    'import pandas as pd\nURL = "https://example.com/data/"\ndf = pd.read_csv(URL + "train.csv")',
+    'import pandas as pd\nurl = "https://example.com/data.csv"\ndf = pd.read_csv(url)',
+    'import pandas as pd\ndf = pd.read_csv(f"https://example.com/{name}.csv")',
+    'import urllib.request\nurllib.request.urlretrieve(url, "data.zip")',
+    'from urllib.request import urlretrieve\nurlretrieve("https://example.com/data.zip", "data.zip")',
+    'import torch\nmodel = torch.hub.load("pytorch/vision", "resnet50", pretrained=True)',
+    'import tensorflow as tf\npath = tf.keras.utils.get_file("data.zip", "https://example.com/data.zip")',
+    'from tensorflow import keras\npath = keras.utils.get_file(origin="https://example.com/data.zip")',
+    'import keras\npath = keras.utils.get_file("data.zip", "https://example.com/data.zip")',
+    'import pooch\npath = pooch.retrieve("https://example.com/data.zip", known_hash=None)',
+    'import requests\nr = requests.get(url)\nwith open("model.bin", "wb") as f:\n    f.write(r.content)',
+    'import requests\nopen("data.csv", "wb").write(requests.get(url).content)',
+    'import requests\nwith requests.get(url, stream=True) as r:\n'
+    '    with open("m.bin", "wb") as f:\n        for chunk in r.iter_content(8192):\n            f.write(chunk)',
+    'from datasets import load_dataset\nds = load_dataset("imdb")',
+    '!wget https://example.com/data.zip',
+    '!curl -L -o data.zip https://example.com/data.zip && unzip data.zip',
+    '%%bash\nwget -q https://example.com/data.zip\nunzip data.zip',
+])
+def test_unverified_downloads(code):
+    found = lint(code, "unverified-download")
+    assert len(found) == 1, found
+    assert found[0].code == "NB403"
+
+
+@pytest.mark.parametrize("code", [
+    'import pandas as pd\ndf = pd.read_csv("data/train.csv")',
+    'import pandas as pd\ndf = pd.read_csv(path)',
+    'import tensorflow as tf\np = tf.keras.utils.get_file("d.zip", "https://example.com/d.zip", '
+    'file_hash="3b4f1f0c6a53e0a0e7e4c1f3f5e6d8a9")',
+    'import pooch\np = pooch.retrieve("https://example.com/d.zip", known_hash="sha256:3b4f1f0c")',
+    '!wget https://example.com/d.zip && echo "3b4f  d.zip" | sha256sum -c',
+    'import requests\ndata = requests.get("https://api.example.com/items").json()',
+    'from datasets import load_dataset\nds = load_dataset("imdb", revision="e6281661ce1c48d982bc483cf8a173c1bbeb5d31")',
+    'from datasets import load_dataset\nds = load_dataset("csv", data_files="train.csv")',
+    'import torch\nsd = torch.hub.load_state_dict_from_url(url, check_hash=True)',
+    'msg = "download it from https://example.com/data.csv"',
+    '!pip install pandas==2.2.2',
+])
+def test_verified_or_local_reads(code):
+    assert lint(code, "unverified-download") == []
+
+
+def test_download_message_masks_url_credentials():
+    (f,) = lint('import pandas as pd\ndf = pd.read_csv("https://ana:hunter22@example.com/d.csv")',
+                "unverified-download")
+    assert "hunter22" not in f.message
+
+
+# -- unsafe-deserialization ------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", [
+    'import pickle\nwith open("m.pkl", "rb") as f:\n    model = pickle.load(f)',
+    'import pickle as pk\nmodel = pk.loads(blob)',
+    'from pickle import load\nmodel = load(open("m.pkl", "rb"))',
+    'import joblib\nmodel = joblib.load("m.joblib")',
+    'from joblib import load as jl\nmodel = jl("m.joblib")',
+    'import dill\nf = dill.load(open("f.pkl", "rb"))',
+    'import pandas as pd\ndf = pd.read_pickle("df.pkl")',
+    'import torch\nmodel = torch.load("model.pt")',
+    'import torch\nmodel = torch.load("model.pt", weights_only=False)',
+    'import numpy as np\na = np.load("a.npy", allow_pickle=True)',
+    'import yaml\ncfg = yaml.load(open("c.yaml"))',
+    'import yaml\ncfg = yaml.load(open("c.yaml"), Loader=yaml.FullLoader)',
+    'import yaml\ncfg = yaml.unsafe_load(text)',
+    'import shelve\ndb = shelve.open("cache")',
+])
+def test_unsafe_loads(code):
+    found = lint(code, "unsafe-deserialization")
+    assert len(found) == 1, found
+
+
+@pytest.mark.parametrize("code", [
+    'import torch\nsd = torch.load("model.pt", weights_only=True)',
+    'import numpy as np\na = np.load("a.npy")',
+    'import numpy as np\na = np.load("a.npy", allow_pickle=False)',
+    'import yaml\ncfg = yaml.safe_load(open("c.yaml"))',
+    'import yaml\ncfg = yaml.load(open("c.yaml"), Loader=yaml.SafeLoader)',
+    'import yaml\nfrom yaml import CSafeLoader\ncfg = yaml.load(text, Loader=CSafeLoader)',
+    'import json\ncfg = json.load(open("c.json"))',
+    'def load(path):\n    return path\nx = load("m.pkl")',
+    'model.load_state_dict(state)',
+])
+def test_safe_loads(code):
+    assert lint(code, "unsafe-deserialization") == []
+
+
+@pytest.mark.parametrize("before,after", [
+    ('import yaml\ncfg = yaml.load(f)  # config\n', 'import yaml\ncfg = yaml.safe_load(f)  # config\n'),
+    ('import yaml as y\ncfg = y.load(f, Loader=y.FullLoader)', 'import yaml as y\ncfg = y.safe_load(f)'),
+    ('import yaml\ncfg = yaml.load(\n    open("c.yaml"),\n    Loader=yaml.Loader,\n)',
+     'import yaml\ncfg = yaml.safe_load(open("c.yaml"))'),
+    ('import yaml\ndocs = list(yaml.load_all(f, yaml.UnsafeLoader))', 'import yaml\ndocs = list(yaml.safe_load_all(f))'),
+    ('import yaml\ncfg = yaml.full_load(f)', 'import yaml\ncfg = yaml.safe_load(f)'),
+    ('from yaml import load, Loader\ncfg = load(f, Loader=Loader)',
+     'from yaml import load, Loader\nfrom yaml import safe_load\ncfg = safe_load(f)'),
+])
+def test_yaml_fix_is_safe(before, after):
+    result = fix(before, rule="unsafe-deserialization", unsafe=False)
+    assert result.changes == {0: after}
+    assert result.remaining == []
+
+
+def test_pickle_has_no_automatic_fix():
+    result = fix('import pickle\nm = pickle.load(f)', rule="unsafe-deserialization", unsafe=True)
+    assert result.changes == {} and len(result.remaining) == 1
+
+
+# -- eval-exec -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ['x = eval("1 + 2")', 'exec(code)', 'import builtins\nbuiltins.eval(s)',
+                                  'f = lambda s: eval(s)'])
+def test_eval_and_exec(code):
+    (f,) = lint(code, "eval-exec")
+    assert f.code == "NB405"
+
+
+@pytest.mark.parametrize("code", [
+    'import pandas as pd\ndf = pd.DataFrame({"a": [1], "b": [2]})\ndf.eval("c = a + b")',
+    'import pandas as pd\nr = pd.eval("1 + 2")',
+    'def eval(model):\n    return model\neval(3)',
+    'model.eval()',
+    'import ast\nx = ast.literal_eval("[1, 2]")',
+])
+def test_not_the_builtin(code):
+    assert lint(code, "eval-exec") == []
+
+
+# -- sql-string-formatting -------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", [
+    'cur.execute(f"SELECT * FROM users WHERE name = \'{name}\'")',
+    'cur.execute("DELETE FROM users WHERE id = %s" % user_id)',
+    'cur.execute("UPDATE t SET a = {} WHERE id = {}".format(a, i))',
+    'cur.execute("SELECT * FROM t WHERE id = " + str(i))',
+    'q = f"SELECT * FROM orders WHERE day = \'{day}\'"\ncur.execute(q)',
+    'q = "SELECT * FROM orders WHERE 1 = 1"\nq += " AND day = \'" + day + "\'"\ncur.execute(q)',
+    'import pandas as pd\ndf = pd.read_sql(f"SELECT * FROM sales WHERE region = \'{r}\'", con)',
+    'df = spark.sql(f"SELECT * FROM {table} WHERE dt = \'{dt}\'")',
+    'from sqlalchemy import text\nstmt = text(f"SELECT * FROM users WHERE id = {uid}")',
+    'cur.executemany(f"INSERT INTO t VALUES ({x})", rows)',
+])
+def test_formatted_sql(code):
+    (f,) = lint(code, "sql-string-formatting")
+    assert f.code == "NB406"
+
+
+@pytest.mark.parametrize("code", [
+    'cur.execute("SELECT * FROM users WHERE name = ?", (name,))',
+    'cur.execute("SELECT * FROM users WHERE name = %s", (name,))',
+    'cur.execute("SELECT * FROM users")',
+    'q = "SELECT * FROM users"\ncur.execute(q)',
+    'import pandas as pd\ndf = pd.read_sql("SELECT * FROM t WHERE a = %(a)s", con, params={"a": a})',
+    'df = df.query(f"age > {min_age}")',
+    'cur.execute(f"{command}")',
+    'r = client.query(f"user {name} logged in")',
+    'log.info(f"SELECT took {t} seconds")',
+    'q = f"SELECT * FROM t WHERE a = {a}"\nprint(q)',
+])
+def test_not_formatted_sql(code):
+    assert lint(code, "sql-string-formatting") == []
