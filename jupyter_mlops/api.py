@@ -122,10 +122,42 @@ def list_rules() -> list[RuleInfo]:
     return [_info(r) for r in all_rules()]
 
 
+# -- productionise (notebook -> tested, versioned package) --------------------------------------
+from typing import TYPE_CHECKING, Callable  # noqa: E402
+
+if TYPE_CHECKING:
+    import threading
+
+    from .productionise.model import ProductionisePlan, ProductioniseResult
+
+
+def plan_productionise(notebook: PathLike | Notebook, out_dir: PathLike | None = None,
+                       name: str | None = None) -> "ProductionisePlan":
+    """What `productionise` would do (stages, signatures, parameters, artifacts, dropped lines,
+    files), writing nothing. `plan.problems` says why a notebook cannot be extracted.
+    Raises NotebookReadError for a file that cannot be read."""
+    from .productionise.runner import plan as _plan
+    return _plan(notebook, out_dir, name).plan
+
+
+def productionise(notebook: PathLike | Notebook, out_dir: PathLike | None = None,
+                  name: str | None = None, check: bool = True,
+                  progress: "Callable[[str, float], None] | None" = None,
+                  cancel: "threading.Event | None" = None) -> "ProductioniseResult":
+    """Extract the notebook into a tested, versioned package under `out_dir` (default: a folder
+    named after the package next to the notebook). `success` is True only after the generated
+    tests passed in a fresh process (`check=False` skips them and says so). `progress(message,
+    fraction)` is called between steps; setting `cancel` stops the run and kills its
+    subprocesses (raises `productionise.Cancelled`). Raises NotebookReadError for unreadable
+    files and ProductioniseError for an unusable output directory."""
+    from .productionise.runner import productionise as _productionise
+    return _productionise(notebook, out_dir, name, check=check, progress=progress, cancel=cancel)
+
+
 __all__ = [
     "CellCache", "FileResult", "Finding", "FixOutcome", "LintConfig", "LintReport", "Notebook",
     "NotebookFixResult", "REPORT_FORMATS", "RuleInfo", "Severity", "config_from_table", "discover",
     "exit_status", "explain", "fix_notebook", "fix_paths", "lint", "lint_file", "lint_notebook",
     "lint_paths", "lint_source", "list_rules", "load_notebook", "notebook_from_json", "render_report",
-    "resolve_config",
+    "plan_productionise", "productionise", "resolve_config",
 ]

@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("name", nargs="?", help="rule name or code, e.g. hardcoded-secret or NB301")
     rule.add_argument("--list", action="store_true", help="list every rule")
     rule.add_argument("--format", choices=["text", "json"], default="text")
+
+    prod = sub.add_parser("productionise", help="extract a notebook into a tested, versioned package",
+                          description="Extract a notebook into a Python package with a pipeline, "
+                                      "config, tests and provenance; or, with --plan, show the plan.")
+    prod.add_argument("notebook", help="the notebook (.ipynb or percent-format .py); never modified")
+    prod.add_argument("--out", help="output directory (default: a folder named after the package, next to the notebook)")
+    prod.add_argument("--name", help="package name (default: from the notebook's file name)")
+    prod.add_argument("--check", action=argparse.BooleanOptionalAction, default=True,
+                      help="run the generated tests in a fresh process (default); --no-check skips them")
+    prod.add_argument("--plan", action="store_true", help="print the plan; write nothing")
+    prod.add_argument("--format", choices=["text", "json"], default="text")
     return parser
 
 
@@ -64,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _lint(args)
         if args.command == "rule":
             return _rule(args)
+        if args.command == "productionise":
+            return _productionise(args)
     except ConfigError as exc:
         print(f"jupyter-mlops: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -124,6 +137,24 @@ def _rule(args: argparse.Namespace) -> int:
     else:
         _emit(info.markdown, None)
     return EXIT_OK
+
+
+def _productionise(args: argparse.Namespace) -> int:
+    import json
+    if args.plan:
+        plan = api.plan_productionise(args.notebook, out_dir=args.out, name=args.name)
+        _emit(json.dumps(plan.to_dict(), indent=2, default=str) if args.format == "json"
+              else plan.summary(), None)
+        return EXIT_OK if plan.ok else EXIT_FINDINGS
+    progress = None
+    if args.format == "text":
+        def progress(message: str, fraction: float) -> None:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+    result = api.productionise(args.notebook, out_dir=args.out, name=args.name, check=args.check,
+                               progress=progress)
+    _emit(json.dumps(result.to_dict(), indent=2, default=str) if args.format == "json"
+          else result.summary(), None)
+    return EXIT_OK if result.success else EXIT_FINDINGS
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -142,8 +142,7 @@ def instrumented(bp: Blueprint, capture_file: str, results_file: str) -> tuple[d
             sp = lasts[cell.index]
             names = [r.name for r in sp.stage.returns]
             cells.append(code(f"__jm_capture({sp.stage.name!r}, 'outputs', {names!r}, {{}})"))
-    artificial = {var for var, prm in bp.param_fields.items()
-                  if prm.origin in ("seed", "input path", "artifact path")}
+    artificial = {var for var, prm in bp.param_fields.items() if not prm.is_result}
     names = [n for n in bp.result_names if n not in artificial]
     cells.append(code(f"__jm_finish({capture_file!r}, {results_file!r}, {names!r})"))
     data = {"cells": cells, "metadata": {"kernelspec": {"name": KERNEL_NAME, "language": "python",

@@ -99,7 +99,9 @@ def _spec(bp: Blueprint, p: PlacedStmt, *, in_module: bool = False) -> RewriteSp
         kwargs={k: v for k, v in bp.kwargs.items() if v},
         seeds={key: bp.seed_vars[key] for key in s.seeds if key in bp.seed_vars},
         reads={lit: bp.read_vars[lit] for lit in s.reads if lit in bp.read_vars},
-        writes={lit for lit in s.writes if lit in bp.artifact_literals},
+        writes={lit for lit in (*s.writes, *bp.extra_writes.get((p.cell.index, s.line), ()))
+                if lit in bp.artifact_literals},
+        output_var=bp.output_var,
         nonlocal_globals=(not in_module and s.kind == "def" and s.writes_global),
         add_params={s.name: bp.kwargs[s.name]} if in_module and s.name and bp.kwargs.get(s.name) else {},
     )
@@ -144,11 +146,14 @@ def _header(bp: Blueprint, used: set[str], needs: set[str], local_functions: boo
         w.add(line)
     origins = _import_origins(bp)
     lines = [(alias, line) for alias, line in bp.import_lines.items() if alias in used]
+    if used & bp.star_names:
+        lines += [("*", line) for line in bp.star_lines]
     if lines:
         if std:
             w.add("")
         for alias, line in lines:
-            w.add(line, origins.get(alias).copy() if origins.get(alias) else None)
+            origin = origins.get(alias) or origins.get(line)
+            w.add(line, origin.copy() if origin else None)
     funcs = sorted(n for n in used if n in bp.kwargs) if local_functions else []
     if funcs or extra:
         w.add("")
@@ -163,8 +168,11 @@ def _import_origins(bp: Blueprint) -> dict[str, Segment]:
     for row in bp.placed.values():
         for p in row:
             if p.fate == "import":
+                seg = _segment(p, (min((*p.stmt.comments, p.stmt.line)), p.stmt.end_line), "import")
                 for alias in p.stmt.imported:
-                    found.setdefault(alias, _segment(p, (p.stmt.line, p.stmt.end_line), "import"))
+                    found.setdefault(alias, seg)
+                for line in p.stmt.import_lines:
+                    found.setdefault(line, seg)
     return found
 
 
@@ -284,7 +292,7 @@ def render_config(bp: Blueprint) -> GeneratedFile:
     w.add("")
     w.add("# files the pipeline writes, relative to its output directory")
     w.add(f"ARTIFACTS = {json.dumps(arts, indent=4)}")
-    inputs = sorted(prm.field for prm in bp.plan.parameters if prm.origin == "input path")
+    inputs = sorted(prm.field for prm in bp.plan.parameters if prm.role == "input")
     w.add("")
     w.add("# fields that name input files (relative paths are relative to the working directory)")
     w.add(f"INPUT_PATHS = {json.dumps(inputs)}")
@@ -318,7 +326,7 @@ def render_pipeline(bp: Blueprint) -> GeneratedFile:
     w.add(f"{INDENT}for _artifact in ARTIFACTS:")
     w.add(f"{INDENT * 2}os.makedirs(os.path.dirname(os.path.join(_output_dir, _artifact)) or _output_dir, exist_ok=True)")
     for prm in bp.plan.parameters:
-        if prm.origin == "artifact path":
+        if prm.role == "artifact":
             w.add(f"{INDENT}{prm.name} = os.path.join(_output_dir, _params.{prm.field})")
         else:
             w.add(f"{INDENT}{prm.name} = _params.{prm.field}")
@@ -344,7 +352,7 @@ def render_pipeline(bp: Blueprint) -> GeneratedFile:
                             cell_lines=(1, max(1, len(cell.source.split("\n")))), how="stage call",
                             cells=list(st.cells)))
     names = [n for n in bp.result_names
-             if not (n in bp.param_fields and bp.param_fields[n].origin in NOT_RESULTS)]
+             if not (n in bp.param_fields and not bp.param_fields[n].is_result)]
     w.add(f"{INDENT}return plain_results({{")
     for n in names:
         w.add(f'{INDENT * 2}"{n}": {n},')

@@ -58,6 +58,12 @@ class Parameter:
     origin: str  # "parameters cell" | "constant" | "seed" | "input path" | "artifact path"
     cell: int
     line: int
+    role: str = ""  # "input" (a file it reads) | "artifact" (a path it writes) | "" (a value)
+
+    @property
+    def is_result(self) -> bool:
+        """Lifted seeds and relocated paths are configuration, not results of the notebook."""
+        return self.origin != "seed" and self.role not in ("input", "artifact")
 
 
 @dataclass
@@ -97,6 +103,37 @@ class ProductionisePlan:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def summary(self) -> str:
+        """The plan as text, for people."""
+        out = [f"Plan for {self.notebook} -> package {self.package} in {self.out_dir}"]
+        if self.problems:
+            out.append("Cannot productionise:")
+            out += [f"  {p}" for p in self.problems]
+            return "\n".join(out)
+        out.append("Stages:")
+        out += [f"  {s.signature()}    # cells {', '.join(map(str, s.cells))}" for s in self.stages]
+        if self.functions:
+            out.append("Functions and classes:")
+            out += [f"  {f.signature()}  [{f.placement}{': ' + f.reason if f.reason else ''}]"
+                    for f in self.functions]
+        if self.parameters:
+            out.append("Parameters (config.Params):")
+            out += [f"  {p.field}: {p.type} = {p.value!r}  ({p.origin}; cell {p.cell} line {p.line})"
+                    for p in self.parameters]
+        if self.artifacts:
+            out.append("Artifacts (under the output directory):")
+            out += [f"  {a.path}  (cell {a.cell} line {a.line})" for a in self.artifacts]
+        if self.dependencies:
+            out.append("Dependencies from pip install lines: " + ", ".join(self.dependencies))
+        out.append(f"Results: {', '.join(self.results) or '(none)'}")
+        if self.dropped:
+            out.append("Dropped lines:")
+            out += [f"  cell {d.cell} line {d.line}: {d.text.strip()[:60]}  -- {d.reason}"
+                    for d in self.dropped]
+        out.append("Files that would be written:")
+        out += [f"  {f}" for f in self.files]
+        return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -145,6 +182,16 @@ class ProductioniseResult:
     plan: ProductionisePlan | None = None
     problems: list[Problem] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)  # captured from the notebook run
+
+    def summary(self) -> str:
+        out = [self.message]
+        out += [f"  {p}" for p in self.problems if str(p) not in self.message]
+        out += [f"  conflict: {c.message}" for c in self.conflicts]
+        if self.merged:
+            out.append("  kept your edits (merged): " + ", ".join(self.merged))
+        if self.tests.ran and not self.tests.ok:
+            out.append(self.tests.output_tail[-2000:])
+        return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -62,6 +62,10 @@ class Blueprint:
     artifact_literals: set[str]
     result_names: list[str]
     requirements: list[str]
+    output_var: str = "output_dir"
+    extra_writes: dict[tuple[int, int], set[str]] = field(default_factory=dict)
+    star_names: set[str] = field(default_factory=set)
+    star_lines: list[str] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -162,10 +166,14 @@ class _Planner:
         self.cell_cache = cell_cache
         self.cells = {c.index: c for c in nb.cells}
         self.import_lines: dict[str, str] = {}
+        self.star_lines: list[str] = []
         for i, f in facts.items():
             for s in f.stmts:
                 if s.kind == "import":
                     for line in s.import_lines:
+                        if line.endswith("import *"):
+                            self.star_lines.append(line)
+                            continue
                         alias = line.split(" as ")[-1].split()[-1] if " as " in line else (
                             line.split()[-1] if line.startswith("from") else line.split()[1].split(".")[0])
                         self.import_lines.setdefault(alias, line)
@@ -262,11 +270,12 @@ class _Planner:
                     if var in param_fields:
                         row.append(PlacedStmt(cell, s, "code"))
                         continue
+                    role = ("artifact" if var in write_names and isinstance(value, str) else
+                            "input" if var in read_names and isinstance(value, str) else "")
                     origin = ("parameters cell" if cell.index == params_cell else
-                              "artifact path" if var in write_names and isinstance(value, str) else
-                              "input path" if var in read_names and isinstance(value, str) else "constant")
+                              {"artifact": "artifact path", "input": "input path"}.get(role, "constant"))
                     param_fields[var] = Parameter(_field_name(var, fields_taken), var, value,
-                                                  _type_name(value), origin, cell.index, s.line)
+                                                  _type_name(value), origin, cell.index, s.line, role)
                     row.append(PlacedStmt(cell, s, "param", f"lifted to config.Params ({origin})"))
                 else:
                     row.append(PlacedStmt(cell, s, "code"))
@@ -282,6 +291,15 @@ class _Planner:
             for p in undrop:
                 p.fate, p.reason = "code", ""
 
+        # Path("dir") bound to a name the notebook writes through: the literal is an artifact
+        self.extra_writes: dict[tuple[int, int], set[str]] = {}
+        for row in placed.values():
+            for p in row:
+                if p.fate == "code" and p.stmt.path_literal and p.stmt.path_literal[0] in write_names:
+                    self.extra_writes.setdefault((p.cell.index, p.stmt.line), set()).add(p.stmt.path_literal[1])
+        self.output_var = "output_dir"
+        while self.output_var in taken:
+            self.output_var += "_"
         # 3. seeds and literal paths become parameters too
         seed_vars: dict[tuple[str, int], str] = {}
         read_vars: dict[str, str] = {}
@@ -303,23 +321,24 @@ class _Planner:
                         taken.add(var)
                         fields_taken.add(var)
                         read_vars[lit] = var
-                        param_fields[var] = Parameter(var, var, lit, "str", "input path", p.cell.index, p.stmt.line)
-                for lit in p.stmt.writes:
+                        param_fields[var] = Parameter(var, var, lit, "str", "input path", p.cell.index, p.stmt.line, "input")
+                for lit in (*p.stmt.writes, *self.extra_writes.get((p.cell.index, p.stmt.line), ())):
                     if not lit.startswith(("/", "http://", "https://")):
                         artifact_literals.add(lit)
                         plan.artifacts.append(Artifact(lit, p.cell.index, p.stmt.line, "literal"))
         for var, prm in param_fields.items():
-            if prm.origin == "artifact path":
+            if prm.role == "artifact":
                 plan.artifacts.append(Artifact(str(prm.value), prm.cell, prm.line, f"constant {var}"))
         plan.parameters = list(param_fields.values())
-        plan.input_files = sorted({str(p.value) for p in plan.parameters if p.origin == "input path"})
+        plan.input_files = sorted({str(p.value) for p in plan.parameters if p.role == "input"})
 
         # 4. stages
         stages = self._stages(placed, params_cell, taken | set(movable))
         blueprint = Blueprint(plan, nb, self.facts, placed, stages,
                               [p for row in placed.values() for p in row if p.fate == "module"],
                               kwargs, self.imports, self.import_lines, param_fields, seed_vars,
-                              read_vars, artifact_literals, [], [])
+                              read_vars, artifact_literals, [], [], self.output_var,
+                              self.extra_writes, set(), list(self.star_lines))
         self._flow(blueprint)
         self._report(blueprint, defs, reasons)
         if plan.problems:
@@ -406,6 +425,9 @@ class _Planner:
                     return
                 if name in inputs:
                     return
+                if self.star_lines:
+                    bp.star_names.add(name)  # presumably from `from m import *`
+                    return
                 problems.append(Problem(
                     f"`{name}` is read here but nothing above defines it in the extracted code"
                     + (" (it is only defined by dropped lines)" if any(
@@ -427,7 +449,7 @@ class _Planner:
                     var = bp.read_vars.get(lit)
                     if var:
                         need(var, p)
-                if any(w in bp.artifact_literals for w in s.writes):
+                if any(w in bp.artifact_literals for w in (*s.writes, *bp.extra_writes.get((p.cell.index, s.line), ()))):
                     sp.needs_output_dir = True
                 for n in s.deletes:
                     local.discard(n)
@@ -452,7 +474,7 @@ class _Planner:
                                           else f"stage:{bp.stages[src[1]].stage.name}" if src[0] == "stage"
                                           else src[0]) for n, src in inputs.items()]
             if sp.needs_output_dir:
-                sp.stage.params.append(StageParam("output_dir", "str", "output_dir"))
+                sp.stage.params.append(StageParam(bp.output_var, "str", "output_dir"))
             stage_inputs.append(inputs)
             changed = {n for p in sp.statements for n in (*p.stmt.binds, *p.stmt.mutates)}
             deleted = {n for p in sp.statements for n in p.stmt.deletes} - local
@@ -473,6 +495,8 @@ class _Planner:
             plain = s.plain.get(n, "no") if s else ("yes" if kind == "params" else "no")
             if n.startswith("_") or n in self.movable or plain == "no":
                 continue
+            if kind == "params" and not bp.param_fields[n].is_result:
+                continue  # artificial names, or paths the package relocates: not results
             results.append(n)
             if kind == "stage" and n not in outputs[k]:
                 outputs[k].append(n)
@@ -490,7 +514,8 @@ class _Planner:
                 for n in (*p.stmt.uses, *p.stmt.deferred, *p.stmt.def_time_reads)}
         for row in bp.placed.values():
             for p in row:
-                if p.fate == "import" and not set(p.stmt.imported) & used:
+                if p.fate == "import" and not set(p.stmt.imported) & used \
+                        and not any(line.endswith("import *") for line in p.stmt.import_lines):
                     p.fate, p.reason = "drop", "import not used by the extracted code"
         plan.stages = [sp.stage for sp in bp.stages]
         for n, (c, s) in defs.items():

@@ -25,6 +25,7 @@ class RewriteSpec:
     reads: dict[str, str] = field(default_factory=dict)  # literal -> variable
     writes: set[str] = field(default_factory=set)  # literals to put under output_dir
     nonlocal_globals: bool = False
+    output_var: str = "output_dir"
     add_params: dict[str, list[str]] = field(default_factory=dict)  # def name -> new kw-only params
 
 
@@ -168,7 +169,7 @@ class _Rewriter(cst.CSTTransformer):
         if value in self.spec.writes:
             self.changed = True
             self.needs.add("os")
-            return cst.parse_expression(f"os.path.join(output_dir, {original.value})")
+            return cst.parse_expression(f"os.path.join({self.spec.output_var}, {original.value})")
         return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name):

@@ -71,15 +71,23 @@ def generate_code(bp: Blueprint) -> tuple[dict[str, str], dict[str, list]]:
         specs[sp.stage.name] = {
             "module": sp.stage.module, "params": names,
             "returns": [r.name for r in sp.stage.returns],
-            "input_paths": [n for n in names if n in param_src and param_src[n].origin == "input path"],
-            "artifact_paths": [n for n in names if n in param_src and param_src[n].origin == "artifact path"],
-            "output_dir": any(p.source == "output_dir" for p in sp.stage.params),
+            "input_paths": [n for n in names if n in param_src and param_src[n].role == "input"],
+            "artifact_paths": [n for n in names if n in param_src and param_src[n].role == "artifact"],
+            "output_dir": next((p.name for p in sp.stage.params if p.source == "output_dir"), None),
         }
     texts["tests/conftest.py"] = env.get_template("conftest.py.j2").render(**ctx)
     texts["tests/test_golden.py"] = env.get_template("test_golden.py.j2").render(**ctx)
     texts["tests/test_stages.py"] = env.get_template("test_stages.py.j2").render(
-        stages_json=json.dumps(specs, indent=4).replace("true", "True").replace("false", "False"), **ctx)
+        stages_json=_py_literal(specs), **ctx)
     return texts, segments
+
+
+def _py_literal(value) -> str:
+    """JSON text made into a Python literal (true/false/null)."""
+    import re
+    text = json.dumps(value, indent=4)
+    return re.sub(r'("(?:[^"\\]|\\.)*")|\b(true|false|null)\b',
+                  lambda m: m.group(1) or {"true": "True", "false": "False", "null": "None"}[m.group(2)], text)
 
 
 def _report(progress: Progress | None, message: str, fraction: float,

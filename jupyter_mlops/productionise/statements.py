@@ -74,6 +74,7 @@ class Stmt:
     writes_global: bool = False  # a function body with a `global` statement
     def_time_reads: tuple[str, ...] = ()  # decorator/default/base reads of a def/class
     literal: tuple[str, Any] | None = None  # NAME = <literal>
+    path_literal: tuple[str, str] | None = None  # NAME = Path("<literal>")
     writes: tuple[str, ...] = ()  # file paths written (string literals)
     write_names: tuple[str, ...] = ()  # names used as written paths
     reads: tuple[str, ...] = ()  # file paths read (string literals)
@@ -142,7 +143,14 @@ def is_commented_code(text: str) -> bool:
     try:
         tree = ast.parse(body)
     except (SyntaxError, ValueError):
-        return False
+        # the head of a block: `for n in grid:`, `if best:`, `def f(x):`, `else:`
+        if not body.endswith(":"):
+            return False
+        try:
+            tree = ast.parse(body + "\n    pass")
+        except (SyntaxError, ValueError):
+            return body.rstrip(":").strip() in ("else", "try", "finally")
+        return True
     if not tree.body:
         return False
     if len(tree.body) == 1:
@@ -258,6 +266,23 @@ def _alias(imports: dict[str, str], module: str) -> str:
     return module
 
 
+PATH_WRITE_METHODS = frozenset({"mkdir", "write_text", "write_bytes", "touch"})
+PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "Path"})
+
+
+def _root(node: ast.AST) -> ast.AST:
+    """The object a chain like `(out / "m.json").parent` starts from."""
+    while True:
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, ast.BinOp):
+            node = node.left
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value
+        else:
+            return node
+
+
 def _pairs(assign: ast.Assign) -> list[tuple[str, ast.AST | None]]:
     """(name, value) for `a = v` and `a, b = v1, v2`; value None when it cannot be split."""
     out: list[tuple[str, ast.AST | None]] = []
@@ -364,6 +389,13 @@ class _Classifier:
                 record(_string_arg(call, WRITER_FUNCTIONS[qual]), writes, write_names)
             elif qual in READER_FUNCTIONS:
                 record(_string_arg(call, 0), reads, read_names)
+            elif isinstance(call.func, ast.Attribute) and call.func.attr in PATH_WRITE_METHODS:
+                root = _root(call.func.value)
+                if isinstance(root, ast.Call) and (resolve(dotted(root.func), self.imports) or "") in PATH_TYPES \
+                        and root.args:
+                    record(root.args[0], writes, write_names)
+                elif isinstance(root, ast.Name):
+                    write_names.append(root.id)
             elif qual in ("open", "io.open"):
                 mode = call.args[1] if len(call.args) > 1 else next(
                     (k.value for k in call.keywords if k.arg == "mode"), None)
@@ -593,6 +625,13 @@ def _describe(group: list[ast.stmt], line: int, end: int, cls: _Classifier,
             for n in ast.walk(s.target):
                 if isinstance(n, ast.Name):
                     stmt.plain.setdefault(n.id, plain)
+    for s in group:
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and isinstance(s.value, ast.Call) and s.value.args \
+                and (resolve(dotted(s.value.func), imports) or "") in PATH_TYPES:
+            ok, value = literal_value(s.value.args[0])
+            if ok and isinstance(value, str):
+                stmt.path_literal = (s.targets[0].id, value)
     stmt.writes, stmt.write_names = tuple(dict.fromkeys(w)), tuple(dict.fromkeys(wn))
     stmt.reads, stmt.read_names = tuple(dict.fromkeys(r)), tuple(dict.fromkeys(rn))
     stmt.seeds = tuple(dict.fromkeys(seeds))
