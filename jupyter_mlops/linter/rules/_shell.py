@@ -171,8 +171,10 @@ def is_shell_cell(magic: Magic | None) -> bool:
 
 def commands_in_cell(cell: Cell, analysis: CellAnalysis) -> Iterator[ShellCommand]:
     """Every shell command a code cell runs, from `!` lines, command magics and shell cells."""
-    source = cell.source
     python = analysis.python
+    if not python.magics:
+        return
+    source = cell.source
     starts = _line_starts(source)
     cell_magic = python.cell_magic
     if python.foreign:
@@ -208,11 +210,32 @@ def shell_commands(ctx: LintContext) -> Iterator[ShellCommand]:
 
 _SUBPROCESS = {"subprocess.run", "subprocess.call", "subprocess.check_call",
                "subprocess.check_output", "subprocess.Popen", "os.system", "os.popen"}
+_SUBPROCESS_NAMES = frozenset(n.rsplit(".", 1)[1] for n in _SUBPROCESS)
+
+
+def calls_ending(ctx: LintContext, last: frozenset[str] | set[str]):
+    """Calls whose callee is spelled `...x` for x in `last`, with their qualified names.
+
+    Resolving every call's qualified name is the expensive part of `ctx.calls()`; a rule that
+    looks for a few functions filters on the final name first. Aliases still resolve:
+    `from os import chdir as cd` is caught by looking for `cd`'s import, so the filter also
+    admits local names imported under another name.
+    """
+    aliases = {local for local, qual in ctx.analysis.imports.items()
+               if qual.rsplit(".", 1)[-1] in last and local not in last}
+    wanted = set(last) | aliases
+    for cell, a in ctx.analysis.parsed():
+        for call in a.nodes(ast.Call):
+            func = call.func
+            spelled = func.attr if isinstance(func, ast.Attribute) else \
+                func.id if isinstance(func, ast.Name) else None
+            if spelled in wanted:
+                yield cell, a, call, ctx.analysis.qualname(func)
 
 
 def subprocess_commands(ctx: LintContext) -> Iterator[ShellCommand]:
     """`subprocess.check_call([sys.executable, "-m", "pip", "install", "x"])`, `os.system(...)`."""
-    for cell, a, call, name in ctx.calls():
+    for cell, a, call, name in calls_ending(ctx, _SUBPROCESS_NAMES):
         if name not in _SUBPROCESS or not call.args:
             continue
         arg = call.args[0]

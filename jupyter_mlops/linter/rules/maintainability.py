@@ -177,41 +177,47 @@ class FunctionUsesGlobal(Rule):
     hint = "pass the value as a parameter (or make it an UPPER_CASE constant)"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        excepted = self._excepted(ctx)
         definitions = ctx.analysis.definitions
+        candidates = []
         for cell, a in ctx.analysis.parsed():
             reported: set[tuple[str, str]] = set()
             for use in sorted(a.scope.deferred, key=lambda u: (u.line, u.col)):
-                if not use.function or use.function == "<lambda>" or use.name in excepted:
-                    continue
-                if use.name not in definitions or is_provided(use.name):
+                if not use.function or use.function == "<lambda>" or use.name not in definitions:
                     continue
                 key = (use.function, use.name)
-                if key in reported:
-                    continue
-                reported.add(key)
-                col = a.char_col(use.line, use.col)
-                yield ctx.at(cell, f"`{use.function}` reads the notebook variable `{use.name}` "
-                             "instead of taking it as a parameter", use.line, col, use.line,
-                             col + len(use.name))
+                if key not in reported and not is_provided(use.name):
+                    reported.add(key)
+                    candidates.append((cell, a, use))
+        if not candidates:
+            return
+        excepted = self._excepted(ctx, {use.name for _, _, use in candidates})
+        for cell, a, use in candidates:
+            if use.name in excepted:
+                continue
+            col = a.char_col(use.line, use.col)
+            yield ctx.at(cell, f"`{use.function}` reads the notebook variable `{use.name}` "
+                         "instead of taking it as a parameter", use.line, col, use.line,
+                         col + len(use.name))
 
     @staticmethod
-    def _excepted(ctx: LintContext) -> set[str]:
-        names = set(ctx.analysis.imports)
-        literal_single: set[str] = set()
+    def _excepted(ctx: LintContext, names: set[str]) -> set[str]:
+        """Which of `names` are imports, notebook functions/classes or constants."""
+        excepted = {n for n in names if n in ctx.analysis.imports}
+        single = {n for n in names if len(n) == 1 and n.isupper()}
+        for n in names:
+            if _CONSTANT.match(n) and len(n.strip("_")) > 1:
+                excepted.add(n)
         for _, a in ctx.analysis.parsed():
-            names.update(b.name for b in a.scope.bindings if b.kind in ("def", "class", "import"))
-            if a.tree is None:
+            excepted.update(n for n in a.scope.functions if n in names)
+            if not single or a.tree is None:
                 continue
             for stmt in a.tree.body:
                 # `N = 100`: a one-letter name bound to a literal is a constant too.
-                if isinstance(stmt, ast.Assign) and _is_literal(stmt.value):
-                    literal_single.update(t.id for t in stmt.targets
-                                          if isinstance(t, ast.Name) and len(t.id) == 1)
-        for name in ctx.analysis.definitions:
-            if _CONSTANT.match(name) and (len(name.strip("_")) > 1 or name in literal_single):
-                names.add(name)
-        return names
+                if isinstance(stmt, ast.Assign):
+                    hit = [t.id for t in stmt.targets if isinstance(t, ast.Name) and t.id in single]
+                    if hit and _is_literal(stmt.value):
+                        excepted.update(hit)
+        return excepted
 
 
 def _is_literal(node: ast.AST) -> bool:

@@ -9,9 +9,11 @@ from ...notebook.ipython import shell_words
 from ..context import LintContext
 from ..findings import Finding, Severity
 from ..rule import Rule, register
+from ._shell import calls_ending
 
 _OPENERS = {"open", "io.open", "codecs.open"}
 _NOTEBOOK_IMPORTERS = ("import_ipynb", "nbimporter", "ipynb.fs")
+_CALLEES = frozenset({"exec", "execfile", "run_line_magic", "magic"})
 # `%run` options that take a value.
 _RUN_VALUE_OPTIONS = {"-p", "-G", "-N", "-e"}
 
@@ -104,7 +106,7 @@ class NotebookRunsNotebook(Rule):
             for magic in a.python.magics:
                 if magic.kind == "line_magic" and magic.name == "run":
                     yield ctx.at(cell, self._run_message(magic.args), magic.line)
-        for cell, a, call, name in ctx.calls():
+        for cell, a, call, name in calls_ending(ctx, _CALLEES):
             if a.python.changed_lines and call.lineno in a.python.changed_lines:
                 continue  # a magic line: reported above
             if name in ("exec", "builtins.exec") and call.args and _reads_file(ctx, call.args[0]):

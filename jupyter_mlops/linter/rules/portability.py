@@ -16,7 +16,7 @@ from ..context import LintContext
 from ..edits import import_insertion_point, insert_lines
 from ..findings import Applicability, Edit, Finding, Fix, Severity
 from ..rule import Rule, register
-from ._shell import commands_in_cell
+from ._shell import calls_ending, commands_in_cell
 
 DATA_DIR = "DATA_DIR"
 # Locations that exist on one person's machine or one hosted service only. Each prefix must be
@@ -38,16 +38,18 @@ def path_kind(text: str) -> str | None:
     """'posix' or 'windows' when `text` is an absolute, machine-specific path; else None."""
     if not text or len(text) > _MAX_LEN or "\n" in text or "\t" in text:
         return None
-    if " " in text and _PROSE.search(text):
-        return None
+    kind = None
     if _POSIX_PREFIX.match(text):
-        return "posix"
-    if _WINDOWS_PREFIX.match(text):
-        return "windows"
-    m = _FILE_URL.match(text)
-    if m and _POSIX_PREFIX.match(text[m.end():]):
-        return "url"
-    return None
+        kind = "posix"
+    elif _WINDOWS_PREFIX.match(text):
+        kind = "windows"
+    else:
+        m = _FILE_URL.match(text)
+        if m and _POSIX_PREFIX.match(text[m.end():]):
+            kind = "url"
+    if kind is not None and " " in text and _PROSE.search(text):
+        return None
+    return kind
 
 
 @dataclass
@@ -78,7 +80,9 @@ def path_literals(ctx: LintContext) -> list[PathLiteral]:
     for cell, a in ctx.analysis.parsed():
         for node in a.nodes(ast.Constant):
             value = node.value
-            if not isinstance(value, str) or not value or value[0] not in "/\\fABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+            # Cheap test first: most string constants are not paths at all.
+            if not isinstance(value, str) or not value or not (
+                    value[0] in "/\\" or value[1:2] == ":" or value.startswith("file:")):
                 continue
             kind = path_kind(value)
             if kind is None:
@@ -436,7 +440,7 @@ class WorkingDirectoryChange(Rule):
     hint = "keep the working directory; build paths from a base directory (`Path(...) / name`)"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, name in ctx.calls():
+        for cell, a, call, name in calls_ending(ctx, {"chdir", "fchdir"}):
             if name in ("os.chdir", "os.fchdir"):
                 yield ctx.at_node(cell, a, call, f"`{name}` changes the working directory of every "
                                   "later cell; re-running it moves again")
