@@ -8,8 +8,9 @@ from typing import Any, Callable
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from jupyter_mlops._version import __version__
 
@@ -22,6 +23,20 @@ log = logging.getLogger(__name__)
 FIX_ALL = "jupyter-mlops.fixAll"
 EXPLAIN = "jupyter-mlops.explain"
 NOTEBOOK_TYPES = ("jupyter-notebook", "interactive")
+
+
+class MlopsProtocol(LanguageServerProtocol):
+    def structure_message(self, data: Any) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            # pygls only logs a request whose params do not deserialise; the client would wait
+            # forever. Answer it with the JSON-RPC error (-32602 Invalid Params).
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                error = exc.to_response_error()
+                error.message = f"{error.message}: malformed params for {data['method']}"
+                self._send_response(data["id"], error=error)
+            raise
 
 
 class MlopsLanguageServer(LanguageServer):
@@ -91,7 +106,7 @@ def _after_change(ls: MlopsLanguageServer, others: set[str]) -> None:
 def create_server() -> MlopsLanguageServer:
     cell_filters = [types.NotebookCellLanguage(language="python")]
     server = MlopsLanguageServer(
-        "jupyter-mlops", __version__,
+        "jupyter-mlops", __version__, protocol_cls=MlopsProtocol,
         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         notebook_document_sync=types.NotebookDocumentSyncOptions(
             notebook_selector=[

@@ -203,3 +203,28 @@ def by_code(diags: Sequence[types.Diagnostic], code: str) -> list[types.Diagnost
 
 def wait_until(predicate: Callable[[], Any]) -> Any:
     return predicate()
+
+
+def send_raw(client: LanguageClient, message: dict) -> None:
+    """Write a JSON-RPC message as given, bypassing the client's typed serialisation."""
+    import inspect
+    import json
+
+    body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
+    res = client.protocol.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    if inspect.isawaitable(res):
+        asyncio.ensure_future(res)
+
+
+async def raw_request(client: LanguageClient, method: str, params: Any) -> Any:
+    import uuid
+
+    msg_id = str(uuid.uuid4())
+    future = asyncio.get_running_loop().create_future()
+    client.protocol._request_futures[msg_id] = future
+    send_raw(client, {"id": msg_id, "method": method, "params": params})
+    return await asyncio.wait_for(future, 30)
+
+
+def raw_notify(client: LanguageClient, method: str, params: Any) -> None:
+    send_raw(client, {"method": method, "params": params})

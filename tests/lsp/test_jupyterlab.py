@@ -105,15 +105,13 @@ def test_json_notebooks_and_virtual_documents_are_told_apart():
 # -- registration ----------------------------------------------------------------------------------
 
 def test_jupyter_lsp_finds_and_validates_the_spec():
-    from jupyter_lsp import LanguageServerManager
+    """What jupyter-lsp's manager does with each `jupyter_lsp_spec_v1` entry point, for ours."""
     from jupyter_lsp.schema import LANGUAGE_SERVER_SPEC_MAP
 
     [ep] = [e for e in entry_points(group="jupyter_lsp_spec_v1") if e.name == "jupyter-mlops"]
     specs = ep.load()(None)
     assert not list(LANGUAGE_SERVER_SPEC_MAP.iter_errors(specs))
-    manager = LanguageServerManager()
-    manager.initialize()
-    spec = manager.language_servers["jupyter-mlops"]
+    spec = specs["jupyter-mlops"]
     assert spec["languages"] == ["python"] and spec["requires_documents_on_disk"] is False
     done = subprocess.run([*spec["argv"], "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "jupyter-mlops-lsp" in done.stdout
