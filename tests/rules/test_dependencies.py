@@ -166,6 +166,14 @@ def test_fix_leaves_packages_that_are_not_installed_here():
     assert h.fix is None and "sha256" in h.message
 
 
+def test_fix_never_pins_a_version_the_requirement_excludes():
+    major = int(PANDAS.split(".")[0])
+    (f,) = unpinned(f"!pip install 'pandas<{major}' 'pandas-stubs' numpy>={NUMPY}")
+    contents = [e.content for e in f.fix.edits]
+    assert f"numpy=={NUMPY}" in contents and not any(c.startswith("'pandas==") for c in contents)
+    assert f"pandas<{major}" in f.fix.message  # named as left alone
+
+
 def test_fix_is_offered_without_unsafe_flag_and_relint_is_clean():
     result = fix("!pip install -U pandas", unsafe=False)
     assert result.changes == {0: f"!pip install -U pandas=={PANDAS}"}

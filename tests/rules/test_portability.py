@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import subprocess
 import sys
+from pathlib import PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import findings, make_notebook, write_ipynb
 from jupyter_mlops.linter.config import LintConfig, config_from_table
@@ -239,3 +244,45 @@ def test_bang_cd_message_explains_it_does_nothing():
 def test_rules_selectable_by_category():
     cfg = LintConfig(select=("portability",))
     assert {r.name for r in cfg.enabled_rules()} >= {RULE, "working-directory-change"}
+
+
+# -- property: the fix keeps every path's value ---------------------------------------------------
+
+_part = st.text(alphabet="abcxyz019_-.", min_size=1, max_size=8).filter(lambda p: p not in (".", ".."))
+
+
+@settings(max_examples=40, deadline=None)
+@given(base=st.lists(_part, min_size=1, max_size=2),
+       literals=st.lists(st.tuples(st.lists(_part, min_size=1, max_size=3), st.booleans(),
+                                   st.sampled_from(["path", "concat", "method"])),
+                         min_size=1, max_size=4))
+def test_fixed_paths_evaluate_to_the_original_paths(base, literals):
+    """With DATA_DIR set to the directory the fix chose, every rewritten expression names the
+    same file as the literal it replaced (as a Path, or exactly as a str where a str is used)."""
+    root = "/home/ana/" + "/".join(base)
+    lines, expected = [], {}
+    for i, (parts, trailing, use) in enumerate(literals):
+        value = root + "/" + "/".join(parts) + ("/" if trailing else "")
+        if use == "path":
+            lines.append(f"v{i} = open_path({value!r})")
+        elif use == "concat":
+            lines.append(f"v{i} = {value!r} + 'suffix'")
+            value += "suffix"
+        else:
+            lines.append(f"v{i} = {value!r}.upper()")
+            value = value.upper()
+        expected[f"v{i}"] = (value, use)
+    result = fix("import os\nopen_path = str", "\n".join(lines))
+    code = "\n".join(c.source for c in result.fixed.cells)
+    definition = next(line for line in code.split("\n") if line.startswith("DATA_DIR = "))
+    default = ast.literal_eval(definition.split(", ", 1)[1].rsplit("))", 1)[0])
+    namespace: dict = {}
+    os.environ.pop("DATA_DIR", None)
+    exec(compile(code, "<fixed>", "exec"), namespace)
+    assert str(namespace["DATA_DIR"]) == default
+    for name, (value, use) in expected.items():
+        got = namespace[name]
+        if use == "path":
+            assert PurePosixPath(got) == PurePosixPath(value)
+        else:
+            assert got == value, (name, code)

@@ -141,6 +141,9 @@ def _pip_requirement(word: Word) -> InstallRequirement | None:
             return InstallRequirement(word, "pinned", req.name)
     pinned = None
     version = installed_version(req.name)
+    # Pinning `numpy<2` to an installed numpy 2.1 would change what the notebook asked for.
+    if version is not None and req.specifier and not req.specifier.contains(version, prereleases=True):
+        version = None
     if version is not None:
         extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
         marker = f"; {req.marker}" if req.marker else ""
@@ -303,7 +306,7 @@ class UnpinnedInstall(Rule):
             return None
         message = "pin " + ", ".join(pinned) + " (the versions installed here)"
         if left:
-            message += "; not installed here, left as is: " + ", ".join(left)
+            message += "; not installed here (or not matching), left as is: " + ", ".join(left)
         return Fix(message, tuple(edits), Applicability.SAFE)
 
 
