@@ -418,6 +418,13 @@ class _Planner:
                         need(kw, p, later_ok)
                     return
                 if name in providers:
+                    prm = bp.param_fields.get(name) if providers[name][0] == "params" else None
+                    artificial = prm is not None and (prm.origin == "seed" or name in bp.read_vars.values())
+                    if prm is not None and not artificial:
+                        if not later_ok and (prm.cell, prm.line) > (p.cell.index, p.stmt.line):
+                            problems.append(Problem(
+                                f"`{name}` is read here but only defined below (cell {prm.cell} line {prm.line})",
+                                p.cell.index, p.cell.id, p.stmt.line, "use-before-define"))
                     if name not in inputs:
                         inputs[name] = providers[name]
                     return
