@@ -41,9 +41,11 @@ export function applyFix(model: INotebookModel, finding: IFinding): boolean {
       return false;
     }
   }
-  model.sharedModel.transact(() => {
-    for (const [index, edits] of byCell) {
-      const cell = cellAt(model, index)!;
+  // One transaction per cell, made by the cell: that is what the cell's undo history
+  // (Ctrl+Z in its editor) records. A notebook-level transaction would not be undoable there.
+  for (const [index, edits] of byCell) {
+    const cell = cellAt(model, index)!;
+    cell.sharedModel.transact(() => {
       const source = cell.sharedModel.getSource();
       // Apply from the end so earlier offsets stay valid.
       const spans = edits
@@ -56,54 +58,52 @@ export function applyFix(model: INotebookModel, finding: IFinding): boolean {
       for (const span of spans) {
         cell.sharedModel.updateSource(span.start, span.end, span.content);
       }
-    }
-  });
+    });
+  }
   return true;
 }
 
-/** Replace whole cell sources (fix-all), in one undoable transaction. */
+/** Replace whole cell sources (fix-all); each cell's change is undoable in that cell. */
 export function applySources(
   model: INotebookModel,
   changes: { cell: number; cell_id: string | null; source: string }[]
 ): number {
   let applied = 0;
-  model.sharedModel.transact(() => {
-    for (const change of changes) {
-      const cell = cellAt(model, change.cell);
-      if (!cell || (change.cell_id && cell.id !== change.cell_id)) {
-        continue;
-      }
-      const source = cell.sharedModel.getSource();
-      if (source === change.source) {
-        continue;
-      }
-      // Replace only the differing middle so the cursor and undo steps stay small.
-      let start = 0;
-      while (
-        start < source.length &&
-        start < change.source.length &&
-        source[start] === change.source[start]
-      ) {
-        start++;
-      }
-      let endOld = source.length;
-      let endNew = change.source.length;
-      while (
-        endOld > start &&
-        endNew > start &&
-        source[endOld - 1] === change.source[endNew - 1]
-      ) {
-        endOld--;
-        endNew--;
-      }
-      cell.sharedModel.updateSource(
-        start,
-        endOld,
-        change.source.slice(start, endNew)
-      );
-      applied++;
+  for (const change of changes) {
+    const cell = cellAt(model, change.cell);
+    if (!cell || (change.cell_id && cell.id !== change.cell_id)) {
+      continue;
     }
-  });
+    const source = cell.sharedModel.getSource();
+    if (source === change.source) {
+      continue;
+    }
+    // Replace only the differing middle so the cursor and undo steps stay small.
+    let start = 0;
+    while (
+      start < source.length &&
+      start < change.source.length &&
+      source[start] === change.source[start]
+    ) {
+      start++;
+    }
+    let endOld = source.length;
+    let endNew = change.source.length;
+    while (
+      endOld > start &&
+      endNew > start &&
+      source[endOld - 1] === change.source[endNew - 1]
+    ) {
+      endOld--;
+      endNew--;
+    }
+    cell.sharedModel.updateSource(
+      start,
+      endOld,
+      change.source.slice(start, endNew)
+    );
+    applied++;
+  }
   return applied;
 }
 

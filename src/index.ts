@@ -220,6 +220,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     tracker.widgetAdded.connect((_, panel) => {
       attach(panel);
+      // The tracker may announce the new current notebook before it announces the widget.
+      if (current() === panel) {
+        sidebar.linter = linterOf(panel);
+      }
       if (openWithNotebook && !shownOnce) {
         shownOnce = true;
         shell.activateById(sidebar.id);

@@ -112,7 +112,8 @@ export class NotebookLinter implements IDisposable {
     window.clearTimeout(this._timer);
     const context = this.panel.context;
     const seq = ++this._seq;
-    this._abort?.abort();
+    // Requests in flight are not aborted: while the user keeps typing, each answer that is
+    // newer than the one on screen is still shown, so findings never freeze.
     const abort = new AbortController();
     this._abort = abort;
     const cells = context.model.cells;
@@ -138,17 +139,21 @@ export class NotebookLinter implements IDisposable {
         ? JSON.stringify(body)
         : `{"content":${content},${JSON.stringify(body).slice(1)}`;
       const result = await postRaw<ILintResult>('lint', payload, abort.signal);
-      if (seq !== this._seq || this._disposed) {
-        return; // a newer request is on its way
+      if (seq <= this._shownSeq || this._disposed) {
+        return; // a newer answer is already on screen
       }
+      this._shownSeq = seq;
       result.findings.sort(compareFindings);
       this._result = result;
       this._linted = linted;
       this._error = null;
-      this._setStatus('idle');
+      this._setStatus(seq === this._seq ? 'idle' : 'linting');
       this._renderBadges();
     } catch (error) {
       if (seq !== this._seq || this._disposed || abort.signal.aborted) {
+        if (seq === this._seq) {
+          this._setStatus('idle');
+        }
         return;
       }
       this._error =
@@ -215,6 +220,7 @@ export class NotebookLinter implements IDisposable {
   private _note: string | null = null;
   private _result: ILintResult | null = null;
   private _seq = 0;
+  private _shownSeq = 0;
   private _status: LintStatus = 'idle';
   private _timer = 0;
 }

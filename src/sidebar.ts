@@ -48,6 +48,18 @@ function icon(labIcon: LabIcon, className = 'jp-mlops-icon'): HTMLElement {
   return labIcon.element({ className, tag: 'span' });
 }
 
+/** Set `text` on `node`, showing `backtick` spans as inline code (no HTML is interpreted). */
+function withCode(node: HTMLElement, text: string): HTMLElement {
+  text.split(/(`[^`]+`)/).forEach(part => {
+    if (part.length > 2 && part.startsWith('`') && part.endsWith('`')) {
+      node.appendChild(el('code', 'jp-mlops-inline-code', part.slice(1, -1)));
+    } else if (part) {
+      node.appendChild(document.createTextNode(part));
+    }
+  });
+  return node;
+}
+
 function findingKey(f: IFinding): string {
   return `${f.code}:${f.cell_id ?? f.cell}:${f.line}:${f.column}`;
 }
@@ -182,8 +194,9 @@ export class ReadinessPanel extends Widget {
 
   private _header(): HTMLElement {
     const header = el('div', 'jp-mlops-header');
-    const title = el('h2', 'jp-mlops-title', 'Production readiness');
-    header.appendChild(title);
+    const titleRow = el('div', 'jp-mlops-title-row');
+    titleRow.appendChild(el('h2', 'jp-mlops-title', 'Production readiness'));
+    header.appendChild(titleRow);
     const tools = el('div', 'jp-mlops-toolbar');
     const enabled = this._linter !== null;
     const recheck = button('', () => void this._linter?.lintNow(), {
@@ -207,7 +220,8 @@ export class ReadinessPanel extends Widget {
     recheck.disabled = !enabled;
     fixAll.disabled = !enabled || fixable === 0;
     prod.disabled = !enabled;
-    tools.append(fixAll, prod, recheck);
+    titleRow.appendChild(recheck);
+    tools.append(prod, fixAll);
     header.appendChild(tools);
     return header;
   }
@@ -329,7 +343,7 @@ export class ReadinessPanel extends Widget {
     const row = el('div', 'jp-mlops-finding-row');
     row.appendChild(icon(severityIcon[f.severity], 'jp-mlops-sev-icon'));
     const text = el('div', 'jp-mlops-finding-text');
-    text.appendChild(el('div', 'jp-mlops-message', f.message));
+    text.appendChild(withCode(el('div', 'jp-mlops-message'), f.message));
     const meta = el('div', 'jp-mlops-meta');
     meta.appendChild(el('span', 'jp-mlops-code', f.code));
     meta.appendChild(el('span', 'jp-mlops-rule', f.rule));
@@ -338,7 +352,7 @@ export class ReadinessPanel extends Widget {
     }
     text.appendChild(meta);
     if (f.hint) {
-      text.appendChild(el('div', 'jp-mlops-hint', f.hint));
+      text.appendChild(withCode(el('div', 'jp-mlops-hint'), f.hint));
     }
     row.appendChild(text);
     item.appendChild(row);

@@ -1,0 +1,172 @@
+"""The JupyterLab extension in a real JupyterLab driven through a real Chromium (Playwright).
+
+One JupyterLab server for the module; each test opens a notebook in a fresh page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+from lab import CHROMIUM, CHROMIUM_ARGS, Lab, start_lab  # noqa: E402
+
+FINDING = ".jp-mlops-finding"
+SCREENSHOTS = os.environ.get("JUPYTER_MLOPS_SCREENSHOTS")  # a directory: save docs images there
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    lab = start_lab(tmp_path_factory.mktemp("lab"))
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(lab):
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, lab):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def open_notebook(page, lab: Lab, name: str):
+    page.goto(lab.tree(name))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=60_000)
+    page.wait_for_selector("#jupyter-mlops-sidebar", state="visible")
+
+
+def finding(page, code: str):
+    return page.locator(f'{FINDING}[data-code="{code}"]')
+
+
+def cell_source(page, index: int) -> str:
+    return page.evaluate(
+        "i => window.jupyterapp.shell.currentWidget.content.model.cells.get(i).sharedModel.getSource()",
+        index)
+
+
+def active_cell_index(page) -> int:
+    return page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex")
+
+
+def test_sidebar_lists_findings_within_three_seconds(page, lab):
+    page.goto(lab.tree("churn.ipynb"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=60_000)
+    shown = time.monotonic()
+    page.wait_for_selector(f'{FINDING}[data-code="NB502"]', timeout=3_000)
+    elapsed = time.monotonic() - shown
+    assert elapsed < 3.0
+    codes = page.locator(FINDING).evaluate_all("ns => ns.map(n => n.dataset.code)")
+    assert {"NB301", "NB502", "NB401"} <= set(codes)
+    # Summary: score and counts by severity.
+    assert page.locator(".jp-mlops-score-number").inner_text().isdigit()
+    assert "1 error" in page.locator(".jp-mlops-counts").inner_text()
+    # Findings are grouped by cell, with a badge on each cell that has some.
+    groups = page.locator(".jp-mlops-group").evaluate_all("ns => ns.map(n => n.dataset.cell)")
+    assert groups == ["2", "3", "5"]
+    badge = page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-mlops-badge")
+    assert badge.inner_text().strip() == "1"
+    assert "absolute path" in badge.get_attribute("title")
+
+
+def test_click_selects_the_cell_and_highlights_the_line(page, lab):
+    open_notebook(page, lab, "churn.ipynb")
+    finding(page, "NB301").click()
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 2")
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(2)
+    assert "jp-mod-active" in cell.get_attribute("class")
+    highlighted = cell.locator(".jp-mlops-highlighted-line")
+    highlighted.wait_for()
+    assert "/home/alice" in highlighted.inner_text()
+    # Keyboard: focus the next finding with ArrowDown and open it with Enter.
+    finding(page, "NB301").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 3")
+
+
+def test_fix_changes_the_cell_and_undo_restores_it(page, lab):
+    open_notebook(page, lab, "churn.ipynb")
+    before = cell_source(page, 3)
+    finding(page, "NB502").locator(".jp-mlops-fix").click()
+    finding(page, "NB502").wait_for(state="detached", timeout=5_000)
+    after = cell_source(page, 3)
+    assert "random_state=" in after and "random_state=" not in before
+    # The fix went through the notebook model: Ctrl+Z in the cell undoes it.
+    page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".cm-content").click()
+    page.keyboard.press("Control+z")
+    page.wait_for_function(
+        "() => !window.jupyterapp.shell.currentWidget.content.model.cells.get(3)"
+        ".sharedModel.getSource().includes('random_state')")
+    finding(page, "NB502").wait_for(timeout=5_000)
+    # Nothing was written to disk behind the user's back.
+    saved = json.loads((lab.root / "churn.ipynb").read_text())
+    assert "random_state=" not in "".join(saved["cells"][3]["source"])
+
+
+def test_editing_a_cell_introduces_a_finding(page, lab):
+    open_notebook(page, lab, "churn.ipynb")
+    finding(page, "NB401").wait_for()
+    assert finding(page, "NB404").count() == 0
+    editor = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type('import pickle\nmodel = pickle.load(open("model.pkl", "rb"))')
+    finding(page, "NB404").wait_for(timeout=5_000)
+    assert page.locator('.jp-mlops-group[data-cell="1"]').count() == 1
+
+
+def test_explain_shows_the_lesson_and_ignore_adds_noqa(page, lab):
+    open_notebook(page, lab, "churn.ipynb")
+    finding(page, "NB301").locator(".jp-mlops-explain").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    assert "Why is this bad?" in dialog.inner_text()
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    finding(page, "NB301").locator(".jp-mlops-ignore").click()
+    finding(page, "NB301").wait_for(state="detached", timeout=5_000)
+    assert "# noqa: NB301" in cell_source(page, 2)
+
+
+def test_productionise_from_the_toolbar(page, lab):
+    open_notebook(page, lab, "savings.ipynb")
+    page.locator(".jp-mlops-toolbar-productionise").first.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(".jp-mlops-plan-stages").wait_for(timeout=30_000)
+    if SCREENSHOTS:
+        dialog.locator(".jp-Dialog-content").screenshot(path=f"{SCREENSHOTS}/productionise-plan.png")
+    dialog.locator(".jp-mlops-create").click()
+    dialog.locator(".jp-mlops-result").wait_for(timeout=300_000)
+    result = dialog.locator(".jp-mlops-result").inner_text()
+    tests = dialog.locator(".jp-mlops-tests").inner_text()
+    assert "created" in result, dialog.inner_text()
+    assert "passed" in tests and " 0 failed" in tests, dialog.inner_text()
+    assert "jp-mlops-tests-ok" in dialog.locator(".jp-mlops-tests").get_attribute("class")
+    if SCREENSHOTS:
+        dialog.locator(".jp-Dialog-content").screenshot(path=f"{SCREENSHOTS}/productionise-result.png")
+    files = dialog.locator(".jp-mlops-result-files li").all_inner_texts()
+    assert any(f.endswith("pipeline.py") for f in files)
+    # The package is on disk inside the server root, and its main module opened in the editor.
+    assert list(lab.root.rglob("pipeline.py"))
+    page.wait_for_selector(".jp-FileEditor", state="attached", timeout=10_000)
