@@ -230,7 +230,7 @@ RANDOM_STATE_FALLBACK = frozenset({
     "GradientBoostingClassifier", "GradientBoostingRegressor", "HistGradientBoostingClassifier",
     "HistGradientBoostingRegressor", "DecisionTreeClassifier", "DecisionTreeRegressor",
     "ExtraTreeClassifier", "ExtraTreeRegressor", "LogisticRegression", "LogisticRegressionCV",
-    "SGDClassifier", "SGDRegressor", "SGDOneClassSVM", "Perceptron", "PassiveAggressiveClassifier",
+    "SGDClassifier", "SGDRegressor", "SGDOneClassSVM", "PassiveAggressiveClassifier",
     "PassiveAggressiveRegressor", "MLPClassifier", "MLPRegressor", "KMeans", "MiniBatchKMeans",
     "BisectingKMeans", "PCA", "TruncatedSVD", "NMF", "FastICA", "TSNE", "GaussianMixture",
     "BayesianGaussianMixture", "IsolationForest", "BaggingClassifier", "BaggingRegressor",

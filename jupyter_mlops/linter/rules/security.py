@@ -162,7 +162,9 @@ def find_secret_formats(text: str) -> list[tuple[SecretFormat, str]]:
         if "EXAMPLE" in token or "example" in token or "xxxx" in token or "XXXX" in token:
             continue
         body = token[fmt.shown:]
-        if fmt.entropy and not (entropy(body) >= 3.2 and any(c.isdigit() for c in body)
+        # Random bodies use many distinct characters and mix digits and letters; words,
+        # repeated characters and sequences of one class do not.
+        if fmt.entropy and not (len(set(body)) >= 0.4 * len(body) and any(c.isdigit() for c in body)
                                 and any(c.isalpha() for c in body)):
             continue
         found.append((fmt, token))
