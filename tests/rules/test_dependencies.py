@@ -200,6 +200,17 @@ def test_cli_fix_writes_only_the_fixed_cell(tmp_path):
                         f'    "!pip install pandas=={PANDAS} numpy==1.26.0\\n"')]
 
 
+def test_cli_fix_in_a_percent_script(tmp_path):
+    path = tmp_path / "analysis.py"
+    path.write_text("# %%\nimport pandas as pd\n\n# %%\n%pip install pandas  # demo\n\n# %%\nx = 1\n",
+                    encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", "lint", str(path), "--fix",
+                           "--select", "NB201"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert path.read_text(encoding="utf-8") == (
+        f"# %%\nimport pandas as pd\n\n# %%\n%pip install pandas=={PANDAS}  # demo\n\n# %%\nx = 1\n")
+
+
 # -- the shell tokenizer ------------------------------------------------------------------------
 
 _word = st.text(alphabet="abcXYZ0189._-=<>[]~", min_size=1, max_size=12)
