@@ -70,9 +70,34 @@ def test_private_keys_and_jwts(literal):
     assert rand(40) not in f.message and rand(30, seed=2) not in f.message
 
 
+@pytest.mark.parametrize("conn", [
+    "Driver={ODBC Driver 18 for SQL Server};Server=db.internal;UID=ana;PWD=Tr0ub4dor3;",
+    "host=db.internal dbname=sales user=ana password=Tr0ub4dor3",
+])
+def test_connection_string_passwords(conn):
+    (f,) = lint(f'conn = pyodbc.connect("{conn}")', "hardcoded-secret")
+    assert "Tr0ub4dor3" not in f.message and f.fix is None
+
+
+@pytest.mark.parametrize("conn", [
+    "Driver={ODBC Driver 18 for SQL Server};Server=db;Trusted_Connection=yes;",
+    "host=db dbname=sales user=ana password={password}",
+    "password=",
+])
+def test_connection_strings_without_literal_password(conn):
+    assert lint(f'conn = connect("{conn}")', "hardcoded-secret") == []
+
+
+def test_bearer_header_fix_is_not_offered_for_partial_literals():
+    (f,) = lint('headers = {"Authorization": "Bearer 4f9Xa2LmQ8rT1vB7nC3kD6eH"}', "hardcoded-secret")
+    assert f.fix is None
+
+
 def test_token_inside_a_larger_string_is_found_but_not_fixed():
     token = TOKENS["GitHub token"]
     (f,) = lint(f'headers = {{"Authorization": f"token {token}"}}', "hardcoded-secret")
+    assert f.fix is None
+    (f,) = lint(f'headers = {{"X-Auth": "token {token}"}}', "hardcoded-secret")
     assert f.fix is None
 
 
@@ -87,6 +112,8 @@ def test_token_inside_a_larger_string_is_found_but_not_fixed():
     ('wandb.login(key="6c1d9f04be8a7e3d2c5b1a09f8e7d6c5b4a39281")', "key"),
     ('AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8a6b2d4f"', "AWS_SECRET_ACCESS_KEY"),
     ('def connect(token="ya29a0AfH6SMBx7Lq2Vn9Rk3"):\n    pass', "token"),
+    ('headers = {"Authorization": "Bearer 4f9Xa2LmQ8rT1vB7nC3kD6eH"}', "Authorization"),
+    ('from requests.auth import HTTPBasicAuth\nauth = HTTPBasicAuth("ana", "hunter22")', "password"),
 ])
 def test_secret_named_targets_with_secret_values(code, name):
     (f,) = lint(code, "hardcoded-secret")

@@ -275,6 +275,8 @@ def randomness_used(name: str, call: ast.Call) -> bool:
         return _kw_const(call, "svd_solver") not in ("full", "covariance_eigh")
     if name == "DummyClassifier":
         return _kw_const(call, "strategy") in ("stratified", "uniform", _OTHER)
+    if name in ("ClassifierChain", "RegressorChain"):
+        return _kw_const(call, "order") in ("random", _OTHER)
     if name == "KBinsDiscretizer":
         return _kw_const(call, "strategy") in ("quantile", None, _OTHER) and _kw_const(call, "subsample") is not None
     return True

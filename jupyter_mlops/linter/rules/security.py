@@ -63,6 +63,7 @@ _PLACEHOLDER_VALUES = frozenset({
 })
 _PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pw", "pass", "passw", "pword"})
 _SECRET_WORDS = frozenset({"secret", "token", "apikey", "credential", "credentials", "cred", "creds",
+                           "authorization",
                            "auth", "bearer", "secretkey", "accesskey", "privatekey", "accesstoken",
                            "authtoken", "apitoken", "clientsecret"})
 _SECRET_PAIRS = frozenset({
@@ -132,6 +133,22 @@ def is_placeholder(value: str) -> bool:
     if _ENV_NAME.fullmatch(v) or _SNAKE_WORDS.fullmatch(v):
         return True  # an environment variable's or a setting's name, not its value
     return False
+
+
+_AUTH_SCHEME = re.compile(r"^(?:Bearer|bearer|Basic|basic|Token|token|Bot|bot)\s+(\S+)$")
+_CONN_PASSWORD = re.compile(r"(?i)(?:^|[;\s])(?:password|pwd)\s*=\s*([^;\s'\"]+)")
+_CONN_OTHER_KEY = re.compile(r"(?i)(?:^|[;\s])(?:user(?:name| id)?|uid|server|host|dbname|database|"
+                             r"data source|port|driver)\s*=")
+
+
+def find_connection_string_password(text: str) -> str | None:
+    """The password in an ODBC/libpq style connection string (`...;UID=ana;PWD=s3cret;`)."""
+    if "=" not in text or not _CONN_OTHER_KEY.search(text):
+        return None
+    m = _CONN_PASSWORD.search(text)
+    if m and looks_secret(m.group(1), PASSWORD) and not m.group(1).startswith(("{", "%", "$")):
+        return m.group(1)
+    return None
 
 
 def looks_secret(value: str, kind: str) -> bool:
@@ -295,20 +312,27 @@ class HardcodedSecret(Rule):
                 value = node.value
                 target = named.get(id(node))
                 formats = find_secret_formats(value)
+                scheme = _AUTH_SCHEME.match(value)
+                whole = True  # the literal is the secret itself, so the fix can replace it
                 if formats:
                     fmt, token = formats[0]
                     where = f" assigned to `{target[0]}`" if target else ""
                     msg = f"hard-coded {fmt.label} (`{mask(token, fmt.shown)}`){where}"
                     var = target[2] if target else fmt.env
-                elif target and looks_secret(value, target[1]):
+                    whole = token == value
+                elif target and looks_secret(scheme.group(1) if scheme else value, target[1]):
                     what = "password" if target[1] == PASSWORD else "secret"
                     msg = (f"`{target[0]}` is given a hard-coded {what} "
                            f"(`****`, {len(value)} characters)")
                     var = target[2]
+                    whole = scheme is None
+                elif (password := find_connection_string_password(value)) is not None:
+                    msg = f"connection string with a hard-coded password (`****`, {len(password)} characters)"
+                    var, whole = "DB_PASSWORD", False
                 else:
                     continue
                 fix = None
-                if target is None or target[3]:
+                if whole and (target is None or target[3]):
                     fix = self._fix(ctx, cell, a, node, var)
                 yield ctx.at_node(cell, a, node, msg, fix=fix)
 
@@ -320,6 +344,9 @@ class HardcodedSecret(Rule):
         edit = replace_node(cell, a, node, f'{os_name}.environ["{var}"]')
         return Fix(f'read it from the environment variable {var}', (edit, *edits),
                    Applicability.UNSAFE)
+
+
+_AUTH_CLASSES = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"})
 
 
 def _named_literals(a: CellAnalysis) -> dict[int, tuple[str, str, str, bool]]:
@@ -368,6 +395,11 @@ def _named_literals(a: CellAnalysis) -> dict[int, tuple[str, str, str, bool]]:
     for node in a.nodes(ast.keyword):
         if node.arg:
             add(node.arg, node.value)
+    for call in a.nodes(ast.Call):
+        func = call.func
+        fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if fname in _AUTH_CLASSES and len(call.args) >= 2:  # HTTPBasicAuth("user", "password")
+            add("password", call.args[1])
     for node in a.nodes(ast.Dict):
         for k, v in zip(node.keys, node.values):
             if isinstance(k, ast.Constant) and isinstance(k.value, str):
