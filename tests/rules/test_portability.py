@@ -133,6 +133,13 @@ def test_sys_path_entries_stay_strings():
                                       "sys.path.insert(0, os.path.join(DATA_DIR, 'lib'))")
 
 
+def test_glob_patterns_stay_strings():
+    result = fix("import glob\nPATTERN = '/home/ana/data/images/*.jpg'\nfiles = glob.glob(PATTERN)\n"
+                 "more = glob.glob('/home/ana/data/extra/*.jpg')")
+    assert "PATTERN = os.path.join(DATA_DIR, 'images/*.jpg')" in result.changes[0]
+    assert "more = glob.glob(os.path.join(DATA_DIR, 'extra/*.jpg'))" in result.changes[0]
+
+
 def test_fix_uses_configured_data_dir_as_default():
     result = fix("import pandas as pd\ndf = pd.read_csv('/home/ana/x/train.csv')",
                  **{"data-dir": "/srv/shared/churn"})

@@ -25,8 +25,11 @@ _POSIX_PREFIX = re.compile(
     r"^/(?:home|Users|root|mnt|media|Volumes|content|kaggle|dbfs|gpfs|scratch)/[^/\s]")
 _WINDOWS_PREFIX = re.compile(r"^(?:[A-Za-z]:[\\/]+[^\\/\s]|\\\\[^\\\s]+\\[^\\\s]+)")
 _FILE_URL = re.compile(r"^file://(?:localhost)?(?=/)")
-# Calls whose path argument must be a `str`: the import system skips other `sys.path` entries.
-_STRING_ARGUMENTS = {"sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir"}
+# Calls whose path argument must be a `str`: the import system skips other `sys.path` entries,
+# `glob` slices its pattern, OpenCV accepts only `str` file names.
+_STRING_ARGUMENTS = {"sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir",
+                     "glob.glob", "glob.iglob", "cv2.imread", "cv2.imwrite", "cv2.VideoCapture",
+                     "os.system"}
 _ENV_LOOKUPS = {"os.environ.get", "os.getenv", "os.environ.setdefault"}
 _MAX_LEN = 500
 # A literal that starts with a path but goes on as a sentence is prose, not a path.
@@ -347,8 +350,8 @@ class HardcodedAbsolutePath(Rule):
     `DATA_DIR / "relative/part"`, and defines once, after the imports,
     `DATA_DIR = Path(os.environ.get("DATA_DIR", "<that directory>"))`. The directory is
     `data-dir` from `[tool.jupyter-mlops]` when set. Where the path is used as a string
-    (concatenated, formatted, compared) it becomes `os.path.join(DATA_DIR, ...)` instead, so
-    string operations keep working. It is unsafe because code may still rely on the value
+    (concatenated, formatted, compared, given to `glob.glob` or `sys.path`) it becomes
+    `os.path.join(DATA_DIR, ...)` instead, so string operations keep working. It is unsafe because code may still rely on the value
     being a `str`; review the diff.
 
     ## Example
