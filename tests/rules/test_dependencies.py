@@ -228,6 +228,17 @@ def test_tokenizer_agrees_with_shlex_and_spans_point_at_the_raw_text(parts):
     assert [text[s:e] for _, s, e in command][2:] == raw_words
 
 
+@pytest.mark.filterwarnings("ignore:`make_tokens_by_line`:UserWarning")  # IPython, on \x0b etc.
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+       st.sampled_from(["!pip install ", "%pip install -U ", "!conda install ", "%%bash\npip install ",
+                        "%run ", "%cd ", "!cd ", "x = '/home/ana/", "exec(open('"]))
+def test_rules_never_crash_on_odd_commands(tail, head):
+    nb = make_notebook("import os", head + tail)
+    config = LintConfig(select=("NB107", "NB2", "NB3", "NB6"))
+    fix_notebook(nb, config, unsafe=True)  # lints, fixes and re-lints without raising
+
+
 def test_tokenizer_splits_commands_and_skips_comments():
     cmds = tokenize("cd x && pip install a; echo 'b;c' | tee log # pip install z")
     assert [[v for v, _, _ in c] for c in cmds] == [["cd", "x"], ["pip", "install", "a"],

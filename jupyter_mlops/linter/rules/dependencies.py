@@ -142,7 +142,11 @@ def _pip_requirement(word: Word) -> InstallRequirement | None:
     pinned = None
     version = installed_version(req.name)
     # Pinning `numpy<2` to an installed numpy 2.1 would change what the notebook asked for.
-    if version is not None and req.specifier and not req.specifier.contains(version, prereleases=True):
+    try:
+        if version is not None and req.specifier and \
+                not req.specifier.contains(version, prereleases=True):
+            version = None
+    except ValueError:  # an installed version packaging cannot read: do not guess
         version = None
     if version is not None:
         extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
