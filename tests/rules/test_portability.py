@@ -169,6 +169,14 @@ def test_path_above_the_imports_gets_definition_above_it():
     assert 1 not in result.changes
 
 
+def test_definition_never_goes_above_a_cell_magic():
+    result = fix("%%bash\nls /home/ana/data", "%%time\nrows = open('/home/ana/data/a.csv').read()")
+    assert 0 not in result.changes
+    assert result.changes[1] == ("%%time\nimport os\nfrom pathlib import Path\n"
+                                 "DATA_DIR = Path(os.environ.get(\"DATA_DIR\", \"/home/ana/data\"))\n"
+                                 "rows = open(DATA_DIR / 'a.csv').read()")
+
+
 def test_windows_paths():
     result = fix("f = open(r'C:\\Users\\ana\\data\\x.csv')\ng = open('C:/Users/ana/data/y.csv')")
     assert result.changes[0] == ("import os\nfrom pathlib import Path\n"

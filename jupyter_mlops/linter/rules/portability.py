@@ -259,8 +259,13 @@ class _DataDirFixer:
         cell, line = import_insertion_point(ctx)
         fixable = [lit for lit in usable if self._relative(lit) is not None]
         earliest = min((lit.cell.index for lit in fixable), default=cell.index)
-        if earliest < cell.index:  # a path is used above the imports: define it there
+        foreign = cell.index not in ctx.analysis.cells or ctx.analysis.cells[cell.index].python.foreign
+        if earliest < cell.index or foreign:  # a path is used above the imports: define it there
             cell, line = ctx.notebook.cells[earliest], 1
+        if line == 1 and cell.source.lstrip().startswith("%%"):
+            # A cell magic (`%%time`) must stay the cell's first line.
+            lines_before = cell.source.split("\n")
+            line = next(i for i, text in enumerate(lines_before) if text.strip()) + 2
         self.header = [insert_lines(cell, line, "\n".join(lines))]
 
     @property
