@@ -157,12 +157,16 @@ class ScopeVisitor:
         return self.result
 
     def visit(self, node: ast.AST) -> None:
-        self.result.nodes[type(node)].append(node)
-        method = getattr(self, "visit_" + type(node).__name__, None)
+        kind = type(node)
+        self.result.nodes[kind].append(node)
+        try:
+            method = _DISPATCH[kind]
+        except KeyError:  # looked up once per node type, not once per node
+            method = _DISPATCH[kind] = getattr(ScopeVisitor, "visit_" + kind.__name__, None)
         if method is not None:
-            method(node)
+            method(self, node)
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in _children(node):
                 self.visit(child)
 
     def visit_all(self, nodes) -> None:
@@ -276,7 +280,7 @@ class ScopeVisitor:
                     self._mutate(base, node, "inplace")
                 elif func.attr in MUTATING_METHODS and isinstance(func.value, ast.Name):
                     self._mutate(base, node, "method:" + func.attr)
-        for child in ast.iter_child_nodes(node):
+        for child in _children(node):
             self.visit(child)
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -411,6 +415,25 @@ class ScopeVisitor:
 
     def visit_DictComp(self, node):
         self._comprehension(node, [node.key, node.value])
+
+
+_DISPATCH: dict[type, object] = {}
+# Singleton marker nodes (Load/Store, +, ==, and ...): nothing to learn from visiting them, and
+# they are a third of all nodes. Their parents (Name, BinOp, Compare ...) are still indexed.
+_MARKERS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
+def _children(node: ast.AST):
+    """ast.iter_child_nodes without the marker nodes (the analysis' hottest loop)."""
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            if not isinstance(value, _MARKERS):
+                yield value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST) and not isinstance(item, _MARKERS):
+                    yield item
 
 
 def _base_name(node: ast.AST) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
@@ -93,9 +95,24 @@ def lint_paths(paths: Iterable[str | os.PathLike[str]], config: LintConfig | Non
                cache: CellCache | None = None) -> LintReport:
     config = config or LintConfig()
     report = LintReport()
-    for path in discover(paths, config.exclude):
-        report.files.append(lint_file(path, config, cache))
+    with _gc_paused():
+        for path in discover(paths, config.exclude):
+            report.files.append(lint_file(path, config, cache))
     return report
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector during a batch: analysis allocates millions of
+    acyclic AST objects, and the collector re-scanning them cost ~30% of a corpus run.
+    Reference counting still frees everything; cycles wait until the batch ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 __all__ = ["discover", "lint_file", "lint_notebook", "lint_paths", "read_bytes"]
