@@ -95,8 +95,10 @@ def statement_text(bp: Blueprint, p: PlacedStmt) -> tuple[str, tuple[int, int]]:
 
 def _spec(bp: Blueprint, p: PlacedStmt, *, in_module: bool = False) -> RewriteSpec:
     s = p.stmt
+    referenced = {*s.uses, *s.deferred, *s.def_time_reads}
     return RewriteSpec(
-        kwargs={k: v for k, v in bp.kwargs.items() if v},
+        # only functions this statement can reach: most statements then skip libcst entirely
+        kwargs={k: v for k, v in bp.kwargs.items() if v and k in referenced},
         seeds={key: bp.seed_vars[key] for key in s.seeds if key in bp.seed_vars},
         reads={lit: bp.read_vars[lit] for lit in s.reads if lit in bp.read_vars},
         writes={lit for lit in (*s.writes, *bp.extra_writes.get((p.cell.index, s.line), ()))
