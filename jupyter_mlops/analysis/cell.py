@@ -90,19 +90,26 @@ def _parse(code: str) -> ast.Module:
 
 def analyse_cell_source(source: str) -> CellAnalysis:
     """Parse and analyse one cell. Never raises for any input text."""
-    python = PythonSource(code=source)
+    # Lines are split on "\n" everywhere in the engine (and by notebook front ends); Python would
+    # also break lines at a lone "\r". A space keeps every offset and the line count aligned.
+    text = source.replace("\r", " ") if "\r" in source else source
+    python = PythonSource(code=text)
     try:
         try:
-            tree = _parse(source)
+            tree = _parse(text)
         except SyntaxError:
-            python = to_python(source)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # IPython warns on odd control characters
+                python = to_python(text)
             tree = _parse(python.code) if not python.foreign else ast.Module(body=[], type_ignores=[])
         scope = analyse_scopes(tree)
         return CellAnalysis(source, python, tree, scope)
     except SyntaxError as exc:
         msg = exc.msg or "invalid syntax"
-        line = exc.lineno or 1
-        col = max((exc.offset or 1) - 1, 0)
+        # Python reports some errors (unclosed brackets, strings) one line past the end.
+        lines = source.split("\n")
+        line = min(max(exc.lineno or 1, 1), len(lines))
+        col = min(max((exc.offset or 1) - 1, 0), len(lines[line - 1]))
         return CellAnalysis(source, python, None, CellScope(), SyntaxProblem(line, col, msg))
     except (RecursionError, MemoryError):
         return CellAnalysis(source, python, None, CellScope(),
