@@ -300,3 +300,43 @@ def test_exit_bad_config(project: Path):
     proc = cli("lint", "hazards.ipynb", cwd=project)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# -- pre-commit -------------------------------------------------------------------------------
+
+def _hooks() -> list[dict]:
+    import yaml
+    return yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+
+
+def test_pre_commit_manifest_is_valid():
+    hooks = {h["id"]: h for h in _hooks()}
+    main = hooks["jupyter-mlops"]
+    assert main["entry"] == "jupyter-mlops lint" and main["language"] == "python"
+    assert main["types_or"] == ["jupyter"]
+    assert hooks["jupyter-mlops-percent"]["types_or"] == ["python"]
+    try:  # pre-commit's own schema and file-type tags, when pre-commit is installed
+        from identify.identify import ALL_TAGS
+        from pre_commit.clientlib import load_manifest
+    except ImportError:
+        return
+    assert {t for h in hooks.values() for t in h["types_or"]} <= ALL_TAGS
+    load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
+
+
+def test_pre_commit_entry_runs_on_staged_files(tmp_path: Path):
+    # pre-commit runs `entry` with the staged file names appended; the console script is what
+    # `language: python` installs, so run the one installed in this environment.
+    words = _hooks()[0]["entry"].split()
+    script = Path(sys.executable).parent / words[0]
+    if not script.exists():
+        pytest.skip("console script not installed in this environment")
+    bad = write_ipynb(tmp_path / "bad.ipynb", ["print(undefined_thing)"])
+    good = write_ipynb(tmp_path / "good.ipynb", ["x = 1", "print(x)"], counts=[1, 2])
+    env = {**os.environ, "NO_COLOR": "1"}
+    failing = subprocess.run([str(script), *words[1:], bad.name, good.name], cwd=tmp_path,
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert failing.returncode == 1 and "bad.ipynb:cell 1:1:7: NB104" in failing.stdout
+    passing = subprocess.run([str(script), *words[1:], good.name], cwd=tmp_path,
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert passing.returncode == 0, passing.stdout
