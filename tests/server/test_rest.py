@@ -264,3 +264,62 @@ def test_unknown_job_is_404(call):
     assert code == 404
     code, reply = call("jobs", "0123abcd", method="DELETE")
     assert code == 404
+
+
+SAVINGS = Path(__file__).resolve().parent.parent / "browser" / "notebooks" / "savings.ipynb"
+
+
+def wait_job(call, job_id: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        code, reply = call("jobs", job_id)
+        assert code == 200
+        if reply["job"]["state"] != "running":
+            return reply["job"]
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still running after {timeout} s")
+
+
+@pytest.mark.slow
+def test_productionise_plan_then_job_with_progress(call, jp_root_dir):
+    (jp_root_dir / "fin").mkdir()
+    (jp_root_dir / "fin" / "savings.ipynb").write_bytes(SAVINGS.read_bytes())
+    code, plan = call("productionise", "plan", body={"path": "fin/savings.ipynb"})
+    assert code == 200, plan
+    assert plan["ok"] and plan["package"] == "savings"
+    assert plan["out_dir"] == "fin/savings"  # root-relative, so the UI can open it
+    assert any(s["signature"].startswith("project_the_balance(") for s in plan["stages"])
+    assert {p["field"] for p in plan["parameters"]} >= {"rate", "years", "principal"}
+    assert not (jp_root_dir / "fin" / "savings").exists()  # planning writes nothing
+
+    code, reply = call("productionise", body={"path": "fin/savings.ipynb", "check": False})
+    assert code == 202, reply
+    job = wait_job(call, reply["job"]["id"])
+    assert job["state"] == "succeeded", job
+    assert job["fraction"] == 1.0
+    assert len(job["log"]) >= 3  # progress messages reached the client
+    result = job["result"]
+    assert result["package_dir"] == "fin/savings"
+    assert "src/savings/pipeline.py" in result["files_written"]
+    assert (jp_root_dir / "fin" / "savings" / "src" / "savings" / "pipeline.py").is_file()
+
+
+@pytest.mark.slow
+def test_productionise_job_can_be_cancelled(call, jp_root_dir):
+    (jp_root_dir / "savings.ipynb").write_bytes(SAVINGS.read_bytes())
+    code, reply = call("productionise", body={"path": "savings.ipynb", "out_dir": "pkg"})
+    assert code == 202, reply
+    job_id = reply["job"]["id"]
+    code, reply = call("jobs", job_id, method="DELETE")
+    assert code == 202 and reply["job"]["cancel_requested"]
+    job = wait_job(call, job_id, timeout=60)
+    assert job["state"] == "cancelled", job
+
+
+def test_productionise_output_must_stay_inside_the_root(call, jp_root_dir):
+    (jp_root_dir / "savings.ipynb").write_bytes(SAVINGS.read_bytes())
+    for out in ("../elsewhere", "/tmp/elsewhere"):
+        code, reply = call("productionise", body={"path": "savings.ipynb", "out_dir": out})
+        assert code == 403, reply
+        code, reply = call("productionise", "plan", body={"path": "savings.ipynb", "out_dir": out})
+        assert code == 403, reply
