@@ -607,10 +607,6 @@ def says_test(name: str) -> bool:
     return any(t in _TEST_WORDS for t in tokens) and "train" not in tokens
 
 
-def _reads(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
 def _flat_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements that run at module level, in order (function and class bodies run later)."""
     for stmt in body:
@@ -691,6 +687,9 @@ class TestFit:
     why: str
 
 
+_MAX_LINEAGE = 64
+
+
 @dataclass
 class DataFlow:
     """A forward pass over the notebook in order: where each value comes from.
@@ -722,6 +721,14 @@ class DataFlow:
                 for stmt in _flat_statements(a.tree.body):
                     self._statement(cell, a, stmt)
         return self
+
+    def _bounded(self, names: set[str]) -> set[str]:
+        """Keep lineages small on long chains of derived names (a 5,000-cell notebook would
+        otherwise cost quadratic time): beyond a size only the names that matter stay, those
+        holding a fitted transformer's output or a part of a split."""
+        if len(names) <= _MAX_LINEAGE:
+            return names
+        return {n for n in names if n in self.tainted or n in self.split_role}
 
     def _ancestry(self, name: str) -> set[str]:
         return self.lineage.get(name, {name})
@@ -783,7 +790,7 @@ class DataFlow:
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
             root = _root_name(target)
             if root is not None:
-                self.lineage[root] = self._ancestry(root) | derived
+                self.lineage[root] = self._bounded(self._ancestry(root) | derived)
                 if taint is not None:
                     self.tainted[root] = taint
 
@@ -793,7 +800,7 @@ class DataFlow:
             derived = derived | self._ancestry(name)
         else:
             self.split_role.pop(name, None)
-        self.lineage[name] = {name} | derived
+        self.lineage[name] = self._bounded({name} | derived)
         if taint is not None:
             self.tainted[name] = taint
         elif not augmented:

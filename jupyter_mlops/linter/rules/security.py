@@ -87,7 +87,8 @@ PASSWORD, SECRET, WEAK = "password", "secret", "weak"
 
 
 def name_tokens(name: str) -> list[str]:
-    return [t.lower() for t in _TOKEN_SPLIT.findall(name)]
+    """`dbPassword2` -> ['db', 'password']: words of an identifier, digits dropped."""
+    return [t.lower() for t in _TOKEN_SPLIT.findall(name) if not t.isdigit()]
 
 
 @lru_cache(maxsize=4096)
@@ -303,6 +304,7 @@ class HardcodedSecret(Rule):
     fix = Applicability.UNSAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
+        os_import: list[tuple[str, list]] = []  # computed once, for the first fix only
         for cell, a in ctx.analysis.parsed():
             constants = [n for n in _str_constants(a) if len(n.value) >= 4]
             if not constants:
@@ -333,14 +335,16 @@ class HardcodedSecret(Rule):
                     continue
                 fix = None
                 if whole and (target is None or target[3]):
-                    fix = self._fix(ctx, cell, a, node, var)
+                    if not os_import:
+                        os_import.append(ensure_import(ctx, "os"))
+                    fix = self._fix(cell, a, node, var, *os_import[0])
                 yield ctx.at_node(cell, a, node, msg, fix=fix)
 
     @staticmethod
-    def _fix(ctx: LintContext, cell: Cell, a: CellAnalysis, node: ast.Constant, var: str) -> Fix | None:
+    def _fix(cell: Cell, a: CellAnalysis, node: ast.Constant, var: str, os_name: str,
+             edits: list) -> Fix | None:
         if _in_fstring(a, node) or _on_magic_line(a, node):
             return None
-        os_name, edits = ensure_import(ctx, "os")
         edit = replace_node(cell, a, node, f'{os_name}.environ["{var}"]')
         return Fix(f'read it from the environment variable {var}', (edit, *edits),
                    Applicability.UNSAFE)
@@ -539,14 +543,14 @@ class _Urls:
 
     @staticmethod
     def literal(node: ast.AST | None) -> str | None:
+        while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+            node = node.left  # `BASE + "file.csv"`, `"https://host/%s" % name`
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _URL_START.match(node.value):
             return node.value
         if isinstance(node, ast.JoinedStr) and node.values:
             first = node.values[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str) and _URL_START.match(first.value):
                 return first.value + "..."
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-            return _Urls.literal(node.left)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
             return _Urls.literal(node.func.value)
         return None
@@ -555,8 +559,11 @@ class _Urls:
         url = self.literal(node)
         if url is None and isinstance(node, ast.Name):
             url = self.names.get(node.id)
-        if url is None and isinstance(node, ast.BinOp) and isinstance(node.left, ast.Name):
-            url = self.names.get(node.left.id)
+        left = node
+        while isinstance(left, ast.BinOp):
+            left = left.left
+        if url is None and isinstance(left, ast.Name):
+            url = self.names.get(left.id)
         if url is None and isinstance(node, ast.JoinedStr) and node.values \
                 and isinstance(node.values[0], ast.FormattedValue) and isinstance(node.values[0].value, ast.Name):
             url = self.names.get(node.values[0].value.id)
