@@ -40,6 +40,7 @@ def fix(*sources: str, rule: str, unsafe: bool = False, seed: int = 42):
     ("import torch\nw = torch.randn(3, 3)", "PyTorch"),
     ("import torch.nn as nn\nnn.init.xavier_uniform_(w)", "PyTorch"),
     ("import tensorflow as tf\nx = tf.random.normal((2, 2))", "TensorFlow"),
+    ("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=32, shuffle=True)", "PyTorch"),
 ])
 def test_unseeded_global_generators(code, lib):
     (f,) = lint(code, "missing-random-seed")
@@ -59,6 +60,9 @@ def test_unseeded_global_generators(code, lib):
     "import tensorflow as tf\nx = tf.random.stateless_normal((2,), seed=(1, 2))",
     "import tensorflow as tf\nx = tf.random.normal((2,), seed=3)",
     "import numpy as np\nx = np.zeros(3)",
+    "from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=32)",
+    "import torch\nfrom torch.utils.data import DataLoader\ng = torch.Generator().manual_seed(0)\n"
+    "loader = DataLoader(ds, shuffle=True, generator=g)",
     "import numpy as np\nimport torch\nimport random\n"
     "def seed_everything(seed):\n    random.seed(seed)\n    np.random.seed(seed)\n    torch.manual_seed(seed)\n"
     "seed_everything(0)\nx = np.random.rand(3) + random.random()\nw = torch.rand(2)",
@@ -289,6 +293,7 @@ def test_no_leakage(sources):
     ("model.fit(test_df[features], test_df['y'])", "test_df"),
     ("model.partial_fit(X_holdout, y_holdout)", "X_holdout"),
     ("km.fit_predict(Xtest)", "Xtest"),
+    ("history = model.fit(x=x_test, y=y_test, epochs=3)", "x_test"),
 ])
 def test_fit_on_test(code, name):
     (f,) = lint(code, "fit-on-test-data")
@@ -332,6 +337,8 @@ def test_pickled_exports(code, subject):
     "import torch\ntorch.save(net, 'net.pt')",
     "import torch\nimport torch.nn as nn\nm = nn.Linear(3, 1)\ntorch.save(m, 'm.pt')",
     "import torch\ntorch.save(self.model, 'm.pt')",
+    "import torch\nimport torch.nn as nn\nclass Net(nn.Module):\n    pass\n"
+    "m = Net().to('cpu')\nm.eval()\ntorch.save(m, 'm.pt')",
 ])
 def test_torch_save_of_whole_model(code):
     (f,) = lint(code, "pickle-model-export")

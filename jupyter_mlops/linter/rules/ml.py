@@ -76,6 +76,11 @@ def _rng_use(qual: str, call: ast.Call) -> str | None:
         return "random" if qual[len("random."):] in _RANDOM_DRAWS else None
     if qual in _TORCH_DRAWS:
         return "torch"
+    if qual in ("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"):
+        shuffle = next((k.value for k in call.keywords if k.arg == "shuffle"), None)
+        if isinstance(shuffle, ast.Constant) and shuffle.value is True:
+            return "torch"  # shuffles with torch's global generator unless given `generator=`
+        return None
     if qual.startswith("torch.nn.init."):
         return "torch" if qual.rsplit(".", 1)[-1] not in _TORCH_INIT_NOT_DRAWS else None
     if qual.startswith("tensorflow.random."):
@@ -688,6 +693,10 @@ class TestFit:
 
 
 _MAX_LINEAGE = 64
+_MODULE_CHAIN = frozenset({"to", "cuda", "cpu", "eval", "train", "float", "double", "half", "bfloat16",
+                           "requires_grad_", "share_memory"})
+_MODEL_BASES = ("torch.nn.", "pytorch_lightning.", "lightning.", "keras.", "tensorflow.keras.",
+                "sklearn.base.", "flax.linen.", "haiku.")
 
 
 @dataclass
@@ -707,6 +716,7 @@ class DataFlow:
     leaks: list[Leak] = field(default_factory=list)
     test_fits: list[TestFit] = field(default_factory=list)
     models: set[str] = field(default_factory=set)  # names holding estimators
+    model_classes: set[str] = field(default_factory=set)  # notebook classes deriving from nn.Module ...
     _nodes: "_CellNodes | None" = None
 
     def run(self) -> "DataFlow":
@@ -715,6 +725,11 @@ class DataFlow:
         if not any(isinstance(c.func, ast.Attribute) and (c.func.attr in _FIT or c.func.attr in ("dump", "dumps", "save"))
                    for _, a in cells for c in a.nodes(ast.Call)):
             return self
+        for _, a in cells:
+            for cls in a.nodes(ast.ClassDef):
+                if any(estimator_like(self.ctx.qualname(b) or "") or
+                       (self.ctx.qualname(b) or "").startswith(_MODEL_BASES) for b in cls.bases):
+                    self.model_classes.add(cls.name)
         for cell, a in cells:
             if a.tree is not None:
                 self._nodes = _CellNodes(a)
@@ -811,6 +826,12 @@ class DataFlow:
         if test and not train and not augmented:
             self.split_role[name] = self.split_role[test[0]]
         self.objects.pop(name, None)
+        # `model = Net().to(device)`: look through device moves and mode switches.
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in _MODULE_CHAIN and isinstance(value.func.value, ast.Call):
+            value = value.func.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in self.model_classes:
+            self.models.add(name)
         if isinstance(value, ast.Call):
             qual = self.ctx.qualname(value.func)
             if qual:
@@ -848,7 +869,7 @@ class DataFlow:
         recv_qual = self._receiver_qual(func.value)
         recv_qual = recv_qual or ""
         recv_name = recv_qual.rsplit(".", 1)[-1]
-        data = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "X"), None)
+        data = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("X", "x")), None)
         root = _root_name(data) if data is not None else None
         if data is not None and recv_qual and recv_qual.startswith("sklearn.model_selection."):
             if method == "split" or (method in _FIT and recv_name in _SEARCHES):
