@@ -206,10 +206,12 @@ def _failure(bp: Blueprint, out: Path, mapping: dict[int, int], done) -> Problem
         return Problem("running the notebook top to bottom in a fresh kernel timed out")
     try:
         data = json.loads(out.read_text(encoding="utf-8"))
-        for i, cell in enumerate(data.get("cells", [])):
+        for cell in data.get("cells", []):
             for o in cell.get("outputs", []):
                 if o.get("output_type") == "error":
-                    index = mapping.get(i)
+                    # papermill may insert cells (an error banner): map back by our cell ids
+                    cid = str(cell.get("id", ""))
+                    index = int(cid[3:]) if cid.startswith("nb-") and cid[3:].isdigit() else None
                     c = bp.notebook.cells[index] if index is not None else None
                     return Problem(f"the notebook fails when run top to bottom in a fresh kernel: "
                                    f"{o.get('ename')}: {o.get('evalue')}"[:400],

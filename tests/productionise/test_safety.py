@@ -168,8 +168,9 @@ def test_cli_plan_json_and_exit_codes(tiny, tmp_path, capsys):
     assert "cell 0" in capsys.readouterr().out
 
     assert main(["productionise", str(tmp_path / "missing.ipynb")]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "file not found" in err[0]
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("jupyter-mlops: error")]
+    assert len(errors) == 1 and "file not found" in errors[0] and "Traceback" not in err
 
 
 def test_cli_full_run_no_check(tiny, tmp_path):
