@@ -257,6 +257,9 @@ PRE = "from sklearn.preprocessing import StandardScaler, LabelEncoder, MinMaxSca
     ((PRE + SPLIT + "from sklearn.feature_selection import SelectKBest",
       "X_sel = SelectKBest(k=10).fit_transform(X, y)",
       "for tr, te in KFold(5).split(X_sel):\n    pass"), 1, 1),
+    ((PRE + SPLIT + "from sklearn.compose import make_column_transformer",
+      "pre = make_column_transformer((StandardScaler(), ['a', 'b']))\nX = pre.fit_transform(df)",
+      "X_train, X_test, y_train, y_test = train_test_split(X, df['y'])"), 1, 2),
     ((PRE + SPLIT + "from sklearn.impute import SimpleImputer",
       "imp = SimpleImputer()\nX = imp.fit_transform(X)", "X_train, X_test = train_test_split(X)"), 1, 2),
 ])

@@ -562,7 +562,7 @@ def _is_transformer(qual: str | None) -> bool:
     if not qual or not qual.startswith(_TRANSFORMER_PREFIXES):
         return False
     last = qual.rsplit(".", 1)[-1]
-    return last not in _LABEL_ENCODERS and last[:1].isupper()
+    return last not in _LABEL_ENCODERS and (last[:1].isupper() or last == "make_column_transformer")
 
 
 def _root_name(node: ast.AST | None) -> str | None:
