@@ -134,6 +134,12 @@ def test_editing_a_cell_introduces_a_finding(page, lab):
     page.keyboard.type('import pickle\nmodel = pickle.load(open("model.pkl", "rb"))')
     finding(page, "NB404").wait_for(timeout=5_000)
     assert page.locator('.jp-mlops-group[data-cell="1"]').count() == 1
+    # Running the cell changes what the run-order rules see: the other cells never ran, and
+    # the cell now has a saved error (there is no model.pkl).
+    assert finding(page, "NB102").count() == 0
+    page.keyboard.press("Shift+Enter")
+    finding(page, "NB102").first.wait_for(timeout=30_000)
+    finding(page, "NB106").wait_for(timeout=10_000)
 
 
 def test_explain_shows_the_lesson_and_ignore_adds_noqa(page, lab):
@@ -170,3 +176,42 @@ def test_productionise_from_the_toolbar(page, lab):
     # The package is on disk inside the server root, and its main module opened in the editor.
     assert list(lab.root.rglob("pipeline.py"))
     page.wait_for_selector(".jp-FileEditor", state="attached", timeout=10_000)
+
+
+def test_fix_all_safe(page, lab):
+    open_notebook(page, lab, "churn.ipynb")
+    finding(page, "NB502").wait_for()
+    page.locator(".jp-mlops-fix-all").click()
+    finding(page, "NB502").wait_for(state="detached", timeout=5_000)
+    assert "random_state=" in cell_source(page, 3)
+    # Unsafe fixes (the secret, the absolute path) are left for the user to review.
+    assert finding(page, "NB401").count() == 1 and finding(page, "NB301").count() == 1
+
+
+def test_stays_responsive_on_a_300_cell_notebook(page, lab):
+    cells = []
+    for i in range(300):
+        source = (f"value_{i} = {i} * 2\nresult_{i} = value_{i} + 1\nprint(result_{i})"
+                  if i % 50 else f"model_{i} = load('/home/bob/models/m{i}.bin')")
+        cells.append({"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": source,
+                      "execution_count": None, "outputs": []})
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                                      "display_name": "Python 3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (lab.root / "big.ipynb").write_text(json.dumps(nb))
+    page.goto(lab.tree("big.ipynb"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=60_000)
+    shown = time.monotonic()
+    finding(page, "NB301").first.wait_for(timeout=3_000)
+    assert time.monotonic() - shown < 3.0
+    checked = page.locator(".jp-mlops-status-text").inner_text()
+    assert int(checked.split()[2]) < 1000, checked  # "checked in N ms"
+    # Typing stays fluid while every pause re-checks 300 cells.
+    editor = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+End")
+    started = time.monotonic()
+    page.keyboard.type("\nimport os\nos.chdir('/tmp')  # move", delay=20)
+    typing = time.monotonic() - started
+    assert typing < 5.0, f"typing 33 characters took {typing:.1f} s"
+    finding(page, "NB302").wait_for(timeout=3_000)
