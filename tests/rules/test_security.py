@@ -436,3 +436,14 @@ def test_formatted_sql(code):
 ])
 def test_not_formatted_sql(code):
     assert lint(code, "sql-string-formatting") == []
+
+
+def test_noqa_silences_a_known_test_fixture_secret():
+    assert lint('password = "Tr0ub4dor&3"  # noqa: NB401', "hardcoded-secret") == []
+    assert len(lint('password = "Tr0ub4dor&3"  # noqa: NB402', "hardcoded-secret")) == 1
+
+
+def test_rules_whose_span_is_a_secret_say_so():
+    from jupyter_mlops.linter.rule import get_rule
+    assert getattr(get_rule("hardcoded-secret"), "sensitive", False)
+    assert getattr(get_rule("credentials-in-url"), "sensitive", False)

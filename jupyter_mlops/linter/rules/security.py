@@ -302,6 +302,8 @@ class HardcodedSecret(Rule):
     summary = "a password, token or API key is written in a string literal"
     hint = "read it from the environment or a secrets manager, and rotate the leaked value"
     fix = Applicability.UNSAFE
+    # The finding's span is the secret: reporters that echo source lines should mask it.
+    sensitive = True
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         os_import: list[tuple[str, list]] = []  # computed once, for the first fix only
@@ -490,6 +492,7 @@ class CredentialsInUrl(Rule):
     severity = Severity.ERROR
     summary = "a URL literal contains a user name and password"
     hint = "build the URL from parts, with the password read from the environment"
+    sensitive = True
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         for cell, a in ctx.analysis.parsed():
