@@ -117,7 +117,7 @@ def _local_bindings(body: list[ast.stmt], args: ast.arguments | None) -> tuple[s
             continue
         if isinstance(node, _COMPS):
             # Only walrus targets escape a comprehension.
-            for sub in ast.walk(node):
+            for sub in _walk(node):
                 if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
                     names.add(sub.target.id)
             continue
@@ -137,7 +137,7 @@ def _local_bindings(body: list[ast.stmt], args: ast.arguments | None) -> tuple[s
             names.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             names.add(node.rest)
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(_children(node))
     return names - globs - nonlocs, globs, nonlocs
 
 
@@ -442,15 +442,25 @@ def _base_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _walk(node: ast.AST):
+    """ast.walk without the marker nodes; order does not matter to the callers."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(_children(n))
+
+
 def _reads_name(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-               for n in ast.walk(node))
+    return any(type(n) is ast.Name and n.id == name and isinstance(n.ctx, ast.Load)
+               for n in _walk(node))
 
 
 def _reads_expr(node: ast.AST, target: ast.AST) -> bool:
     """Does `node` read the same subscript/attribute expression that `target` writes?"""
     want = ast.dump(target).replace("Store()", "Load()")
-    return any(isinstance(n, type(target)) and ast.dump(n) == want for n in ast.walk(node))
+    kind = type(target)
+    return any(type(n) is kind and ast.dump(n) == want for n in _walk(node))
 
 
 def analyse_scopes(tree: ast.Module) -> CellScope:
