@@ -84,13 +84,16 @@ def statement_text(bp: Blueprint, p: PlacedStmt) -> tuple[str, tuple[int, int]]:
     facts = bp.facts[p.cell.index]
     lines = facts.code.split("\n")
     src = p.cell.source.split("\n")
-    parts = []
-    for ln in p.stmt.comments:
-        # comments are read from the original cell: the Python view may blank magic lines
-        parts.append(src[ln - 1].strip() if ln - 1 < len(src) else "")
+    # comments are read from the original cell: the Python view may blank magic lines
+    def comment(ln: int) -> str:
+        return src[ln - 1].strip() if ln - 1 < len(src) else ""
+
+    parts = [comment(ln) for ln in p.stmt.comments if ln < p.stmt.line]
     parts.extend(lines[p.stmt.line - 1:p.stmt.end_line])
+    parts += [comment(ln) for ln in p.stmt.comments if ln > p.stmt.end_line]
     first = min((*p.stmt.comments, p.stmt.line))
-    return "\n".join(parts).rstrip(), (first, p.stmt.end_line)
+    last = max((*p.stmt.comments, p.stmt.end_line))
+    return "\n".join(parts).rstrip(), (first, last)
 
 
 def _spec(bp: Blueprint, p: PlacedStmt, *, in_module: bool = False) -> RewriteSpec:
@@ -170,7 +173,8 @@ def _import_origins(bp: Blueprint) -> dict[str, Segment]:
     for row in bp.placed.values():
         for p in row:
             if p.fate == "import":
-                seg = _segment(p, (min((*p.stmt.comments, p.stmt.line)), p.stmt.end_line), "import")
+                seg = _segment(p, (min((*p.stmt.comments, p.stmt.line)),
+                                   max((*p.stmt.comments, p.stmt.end_line))), "import")
                 for alias in p.stmt.imported:
                     found.setdefault(alias, seg)
                 for line in p.stmt.import_lines:
@@ -280,7 +284,8 @@ def render_config(bp: Blueprint) -> GeneratedFile:
         seg = None
         if p is not None:
             how = "lifted" if p.fate == "param" else "lifted from a literal"
-            lines = (min((*p.stmt.comments, p.stmt.line)), p.stmt.end_line) if p.fate == "param" else (p.stmt.line, p.stmt.line)
+            lines = ((min((*p.stmt.comments, p.stmt.line)), max((*p.stmt.comments, p.stmt.end_line)))
+                     if p.fate == "param" else (p.stmt.line, p.stmt.line))
             seg = _segment(p, lines, how)
         w.add(f"{INDENT}{prm.field}: {prm.type} = {prm.value!r}{comment}", seg)
     if not bp.plan.parameters:

@@ -519,8 +519,22 @@ class _Planner:
         plan, nb = self.plan, self.nb
         used = {n for row in bp.placed.values() for p in row if p.fate in ("code", "module")
                 for n in (*p.stmt.uses, *p.stmt.deferred, *p.stmt.def_time_reads)}
+        seen: set[str] = set()
+        aliases: set[str] = set()
         for row in bp.placed.values():
             for p in row:
+                if p.fate != "import":
+                    continue
+                star = [line for line in p.stmt.import_lines if line.endswith("import *")]
+                if star and not bp.star_names and len(star) == len(p.stmt.import_lines):
+                    p.fate, p.reason = "drop", "star import no extracted code needs"
+                    continue
+                if p.stmt.import_lines and not star and (set(p.stmt.import_lines) <= seen
+                                                         or set(p.stmt.imported) <= aliases):
+                    p.fate, p.reason = "drop", "duplicate import (each module imports a name once)"
+                    continue
+                seen.update(p.stmt.import_lines)
+                aliases.update(p.stmt.imported)
                 if p.fate == "import" and not set(p.stmt.imported) & used \
                         and not any(line.endswith("import *") for line in p.stmt.import_lines):
                     p.fate, p.reason = "drop", "import not used by the extracted code"
