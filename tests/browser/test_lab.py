@@ -188,6 +188,27 @@ def test_fix_all_safe(page, lab):
     assert finding(page, "NB401").count() == 1 and finding(page, "NB301").count() == 1
 
 
+def test_narrow_sidebar_wraps_instead_of_overflowing(page, lab):
+    open_notebook(page, lab, "churn.ipynb")
+    finding(page, "NB301").wait_for()
+    page.evaluate("() => window.jupyterapp.shell._hsplitPanel.setRelativeSizes([0.12, 0.88, 0])")
+    page.wait_for_timeout(300)
+    sidebar = page.locator("#jupyter-mlops-sidebar")
+    assert sidebar.bounding_box()["width"] <= 260  # JupyterLab's own minimum is 250 px
+    overflow = page.evaluate("""() => [...document.querySelectorAll(
+        '#jupyter-mlops-sidebar .jp-mlops-header, #jupyter-mlops-sidebar .jp-mlops-content')]
+        .map(n => n.scrollWidth - n.clientWidth)""")
+    assert max(overflow) <= 1, overflow
+    # Every header button is fully inside the sidebar (wrapped, not cut off).
+    outside = page.evaluate("""() => {
+        const side = document.querySelector('#jupyter-mlops-sidebar').getBoundingClientRect();
+        return [...document.querySelectorAll('#jupyter-mlops-sidebar .jp-mlops-header button')]
+            .map(b => b.getBoundingClientRect())
+            .filter(r => r.width === 0 || r.right > side.right + 1 || r.left < side.left - 1).length;
+    }""")
+    assert outside == 0
+
+
 def test_stays_responsive_on_a_300_cell_notebook(page, lab):
     cells = []
     for i in range(300):
