@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, write_ipynb
+from nbtest import REPO, write_ipynb
 
 CLI = [sys.executable, "-m", "jupyter_mlops.cli"]
 

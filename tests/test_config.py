@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_notebook
+from nbtest import make_notebook
 from jupyter_mlops.errors import ConfigError, UnknownRuleError
 from jupyter_mlops.linter.config import LintConfig, config_from_table, find_pyproject, load_config, match_rules
 from jupyter_mlops.linter.engine import lint_notebook

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from conftest import CORPUS, REPO
+from nbtest import CORPUS, REPO
 from jupyter_mlops import api
 from jupyter_mlops.linter.findings import FileResult
 from test_properties import check_positions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import findings, make_notebook
+from nbtest import findings, make_notebook
 
 
 def rules(nb, rule):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import REPO
+from nbtest import REPO
 from jupyter_mlops.linter.docs import stale_files
 
 

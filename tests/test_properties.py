@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from conftest import CORPUS
+from nbtest import CORPUS
 from jupyter_mlops.errors import NotebookReadError
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook

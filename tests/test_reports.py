@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import REPO, write_ipynb
+from nbtest import REPO, write_ipynb
 from jupyter_mlops import api
 from jupyter_mlops.linter.report import FORMATS
 from jupyter_mlops.linter.report.file_positions import IpynbLineMap

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.fixes import fix_notebook
 from jupyter_mlops.linter.rules._shell import tokenize
-from conftest import findings, make_notebook, write_ipynb
+from nbtest import findings, make_notebook, write_ipynb
 
 PANDAS = version("pandas")
 NUMPY = version("numpy")

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import findings, make_notebook, write_ipynb
+from nbtest import findings, make_notebook, write_ipynb
 from jupyter_mlops.errors import ConfigError
 from jupyter_mlops.linter.config import LintConfig, config_from_table
 from jupyter_mlops.linter.engine import lint_notebook

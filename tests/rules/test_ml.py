@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 
-from conftest import findings, make_notebook
+from nbtest import findings, make_notebook
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook, lint_paths
 from jupyter_mlops.linter.fixes import fix_notebook

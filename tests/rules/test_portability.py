@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import findings, make_notebook, write_ipynb
+from nbtest import findings, make_notebook, write_ipynb
 from jupyter_mlops.linter.config import LintConfig, config_from_table
 from jupyter_mlops.linter.fixes import fix_notebook
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import findings, make_notebook
+from nbtest import findings, make_notebook
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.fixes import fix_notebook
@@ -158,6 +158,10 @@ def test_secret_named_targets_with_secret_values(code, name):
     'checksum = "9e107d9d372bb6826bd81d3542a419d6"',
     'api_key = "API_KEY"',
     'token = "my_secret_token"',
+    'handlers = {"pwd": "IPython.core.magics.osm:OSMagics"}',
+    'CURVE_TYPE_LIB_KEY = "com.github.googlei18n.cu2qu.curve_type"',
+    'schema = {"password": "string?", "token": "str"}',
+    'password = "12345678"',
 ])
 def test_no_false_alarms(code):
     assert lint(code, "hardcoded-secret") == []
@@ -264,6 +268,7 @@ def test_urls_with_passwords(url, shown):
     'contact = "mailto:ana@example.com"',
     'url = "postgresql://user:<password>@host/db"',
     'url = "postgresql://user:${DB_PASSWORD}@host/db"',
+    'def connect(url):\n    """Connect, for example:\n\n    connect("postgresql://ana:s3cret@db/x")\n    """',
 ])
 def test_urls_without_literal_passwords(code):
     assert lint(code, "credentials-in-url") == []
