@@ -61,6 +61,7 @@ _PLACEHOLDER_VALUES = frozenset({
     "key", "pass", "default", "string", "str", "optional", "required", "abc", "abc123", "abcd1234",
     "123456", "12345678", "qwerty", "test", "testing", "unknown", "na", "n/a", "empty", "hidden",
 })
+_SEQUENCES = ("01234567890", "9876543210", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pw", "pass", "passw", "pword"})
 _SECRET_WORDS = frozenset({"secret", "token", "apikey", "credential", "credentials", "cred", "creds",
                            "authorization",
@@ -81,6 +82,7 @@ _FILE_EXT = re.compile(r"\.(?:json|txt|pem|key|ya?ml|env|cfg|ini|toml|p12|pfx|cr
                        r"gpg|asc|der|jks|keystore|secret|secrets|conf|py|ipynb)$", re.IGNORECASE)
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _SNAKE_WORDS = re.compile(r"[a-z]+(?:[_\-.][a-z]+)+")
+_DOTTED = re.compile(r"[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)+(?::[A-Za-z_]\w*)?")  # a.b.c, pkg.mod:Class
 _TOKEN_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 PASSWORD, SECRET, WEAK = "password", "secret", "weak"
@@ -127,12 +129,14 @@ def entropy(text: str) -> float:
 def is_placeholder(value: str) -> bool:
     v = value.strip()
     low = v.lower()
-    if len(set(v)) <= 2 or low in _PLACEHOLDER_VALUES:
+    if len(set(v)) <= 2 or low.strip("?!*") in _PLACEHOLDER_VALUES:
         return True
+    if len(v) >= 4 and any(v.lower() in seq for seq in _SEQUENCES):
+        return True  # "12345678", "abcdefgh", "qwerty"
     if any(w in low for w in _PLACEHOLDER_WORDS):
         return True
-    if _ENV_NAME.fullmatch(v) or _SNAKE_WORDS.fullmatch(v):
-        return True  # an environment variable's or a setting's name, not its value
+    if _ENV_NAME.fullmatch(v) or _SNAKE_WORDS.fullmatch(v) or _DOTTED.fullmatch(v):
+        return True  # the name of an environment variable, a setting or a module, not a value
     return False
 
 
@@ -330,7 +334,8 @@ class HardcodedSecret(Rule):
                            f"(`****`, {len(value)} characters)")
                     var = target[2]
                     whole = scheme is None
-                elif (password := find_connection_string_password(value)) is not None:
+                elif not ("\n" in value and isinstance(a.parent(node), ast.Expr)) \
+                        and (password := find_connection_string_password(value)) is not None:
                     msg = f"connection string with a hard-coded password (`****`, {len(password)} characters)"
                     var, whole = "DB_PASSWORD", False
                 else:
@@ -497,6 +502,8 @@ class CredentialsInUrl(Rule):
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         for cell, a in ctx.analysis.parsed():
             for node in _str_constants(a):
+                if "\n" in node.value and isinstance(a.parent(node), ast.Expr):
+                    continue  # a docstring or other prose block: examples, not configuration
                 for m in find_url_credentials(node.value):
                     yield ctx.at_node(cell, a, node,
                                       f"URL with an embedded password: `{mask_url(m)}`")
