@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-
 from nbtest import findings, make_notebook
+
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook, lint_paths
 from jupyter_mlops.linter.fixes import fix_notebook

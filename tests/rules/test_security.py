@@ -10,12 +10,16 @@ import string
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from nbtest import findings, make_notebook
+
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.fixes import fix_notebook
-from jupyter_mlops.linter.rules.security import find_secret_formats, looks_secret, secret_kind
+from jupyter_mlops.linter.rules.security import (
+    find_secret_formats,
+    looks_secret,
+    secret_kind,
+)
 
 ALNUM = string.ascii_letters + string.digits
 

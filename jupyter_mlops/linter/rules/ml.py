@@ -717,9 +717,9 @@ class DataFlow:
     test_fits: list[TestFit] = field(default_factory=list)
     models: set[str] = field(default_factory=set)  # names holding estimators
     model_classes: set[str] = field(default_factory=set)  # notebook classes deriving from nn.Module ...
-    _nodes: "_CellNodes | None" = None
+    _nodes: _CellNodes | None = None
 
-    def run(self) -> "DataFlow":
+    def run(self) -> DataFlow:
         cells = self.ctx.analysis.parsed()
         # Nothing is fitted and nothing is dumped: no leakage to find (most notebooks; fast).
         if not any(isinstance(c.func, ast.Attribute) and (c.func.attr in _FIT or c.func.attr in ("dump", "dumps", "save"))
@@ -900,7 +900,7 @@ class DataFlow:
                 self.leaks.append(Leak(event, cell, split_name))
 
 
-_FLOWS: "dict[int, tuple[object, DataFlow]]" = {}
+_FLOWS: dict[int, tuple[object, DataFlow]] = {}
 
 
 def data_flow(ctx: LintContext) -> DataFlow:
