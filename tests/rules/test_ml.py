@@ -71,6 +71,12 @@ def test_seeded_or_not_random(code):
     assert lint(code, "missing-random-seed") == []
 
 
+@pytest.mark.parametrize("code", ["import numpy as np\nnp.random.seed()\nx = np.random.rand(3)",
+                                  "import random\nrandom.seed(None)\nrandom.shuffle(items)"])
+def test_seeding_from_the_clock_is_no_seed(code):
+    assert len(lint(code, "missing-random-seed")) == 1
+
+
 def test_reported_once_per_library_at_first_use():
     found = cells("import numpy as np\nimport random", "a = np.random.rand(3)\nb = np.random.rand(3)",
                   "c = random.random()\nd = np.random.randn(2)", rule="missing-random-seed")

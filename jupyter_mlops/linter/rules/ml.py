@@ -172,6 +172,9 @@ class MissingRandomSeed(Rule):
             if not qual:
                 continue
             if qual in _SEEDS:
+                seed = call.args[0] if call.args else next((k.value for k in call.keywords), None)
+                if seed is None or (isinstance(seed, ast.Constant) and seed.value is None):
+                    continue  # `random.seed()` seeds from the clock: as good as no seed
                 for lib in _SEEDS[qual]:
                     seeds.setdefault(lib, []).append(_pos(cell, call))
                 continue
