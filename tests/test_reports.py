@@ -180,6 +180,22 @@ def test_ipynb_line_map_handles_other_layouts():
     assert IpynbLineMap("").position(3, 4, 5) == (1, None)
 
 
+def test_ipynb_line_map_checks_each_source_against_the_loaded_cell():
+    # An output that holds a "source" key before the real one, and a cell whose text the
+    # loader changed (nbformat 3 heading): the decoy is skipped, the other cells still map.
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["Title"]},
+             {"cell_type": "code", "execution_count": 1, "metadata": {},
+              "outputs": [{"output_type": "display_data", "metadata": {},
+                           "data": {"application/json": {"source": ["y = 2\n", "x = 1"]}}}],
+              "source": ["y = 2\n", "print(z)"]}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+    lines = text.split("\n")
+    m = IpynbLineMap(text, sources=["# Title", "y = 2\nprint(z)"], wanted={0, 1})
+    line, col = m.position(1, 2, 6)
+    assert lines[line - 1].strip() == '"print(z)"' and lines[line - 1][col - 1] == "z"
+    assert m.position(0, 1, 0) == (1, None)  # changed by the loader: unmapped, not wrong
+
+
 # -- GitHub annotations ---------------------------------------------------------------------
 
 def test_github_escaping_follows_the_runner_rules():

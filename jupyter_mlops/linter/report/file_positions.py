@@ -22,6 +22,11 @@ from ...errors import NotebookReadError
 # Strings (with escapes), or any single structural character. Strings are matched in C, so
 # outputs of tens of MB cost little; everything else between tokens is skipped.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]', re.DOTALL)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SOURCE_KEY = re.compile(r'"(?:source|input)"\s*:\s*')
+# How many `"source"` keys to try for one cell before leaving it unmapped (bounds the cost of
+# cells whose text the loader changed, like nbformat 3 headings).
+_MAX_CANDIDATES = 50
 _ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\.|[^\\]", re.DOTALL)
 
 
@@ -60,12 +65,13 @@ class CellLines:
             offset = 0
             if at_line_start:
                 self.starts.setdefault(cell_line, (k, 0))
-            for i, ch in enumerate(text):
-                if ch == "\n":
-                    cell_line += 1
-                    offset = i + 1
-                    if offset < len(text):
-                        self.starts.setdefault(cell_line, (k, offset))
+            i = text.find("\n")
+            while i >= 0:  # str.find, not a loop over characters: sources can be long
+                cell_line += 1
+                offset = i + 1
+                if offset < len(text):
+                    self.starts.setdefault(cell_line, (k, offset))
+                i = text.find("\n", offset)
             at_line_start = offset == len(text)
             if at_line_start and cell_line not in self.starts and k + 1 == len(self.pieces):
                 self.starts[cell_line] = (k, len(text))
@@ -85,12 +91,65 @@ class CellLines:
 class IpynbLineMap:
     """Cell index -> CellLines for one .ipynb text (nbformat 4 `cells`, nbformat 3 `worksheets`)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, sources: list[str] | None = None,
+                 wanted: set[int] | None = None) -> None:
+        """`sources`: the cells' sources as the loader read them (fast path: find each cell's
+        source value in order and check it decodes to that text); without them, scan every
+        JSON token. `wanted`: the cells to map (default: all)."""
         self.cells: dict[int, CellLines] = {}
         try:
-            self._scan(text)
+            if sources is not None:
+                self._guided(text, sources, wanted)
+            else:
+                self._scan(text)
         except (ValueError, IndexError, RecursionError):
             pass  # keep whatever was mapped; the rest falls back to line 1
+
+    def _guided(self, text: str, sources: list[str], wanted: set[int] | None) -> None:
+        decoder = json.JSONDecoder()
+        cursor = 0
+        state = [0, 1, -1]  # offset reached, its line, offset of the last newline before it
+
+        def locate(offset: int) -> tuple[int, int]:
+            """(line, 0-based column) of an offset; offsets only move forward: linear overall."""
+            pos, line, newline = state
+            if offset > pos:
+                last = text.rfind("\n", pos, offset)
+                if last >= 0:
+                    line += text.count("\n", pos, offset)
+                    newline = last
+                state[:] = [offset, line, newline]
+            return line, offset - newline - 1
+
+        for index, expected in enumerate(sources):
+            pos, found = cursor, None
+            for _ in range(_MAX_CANDIDATES):
+                m = _SOURCE_KEY.search(text, pos)
+                if m is None:
+                    break
+                try:
+                    value, end = decoder.raw_decode(text, m.end())
+                except ValueError:
+                    pos = m.end()
+                    continue
+                if _as_source(value) == expected:
+                    found = (m, value, end)
+                    break
+                pos = m.end()
+            if found is None:
+                continue  # unmapped (falls back to line 1); keep the cursor for the next cell
+            m, value, end = found
+            cursor = end
+            if wanted is not None and index not in wanted:
+                continue
+            cell = CellLines(key_line=locate(m.start())[0])
+            for t in _STRING.finditer(text, m.end(), end):
+                at, col = locate(t.start())
+                raw = t.group()[1:-1]
+                cell.pieces.append(_Piece(at, col + 1, raw,
+                                          json.loads(t.group()) if "\\" in raw else raw))
+            cell.finish()
+            self.cells[index] = cell
 
     def position(self, cell: int | None, line: int | None,
                  column: int | None = None) -> tuple[int, int | None]:
@@ -161,6 +220,15 @@ class IpynbLineMap:
         return len(path) >= 1 and path[-1] in ("source", "input") and _is_cell_path(path[:-1])
 
 
+def _as_source(value: Any) -> str | None:
+    """The cell text the loader makes of a `source` value (see notebook.loader._source)."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = "".join(value)
+    if not isinstance(value, str):
+        return None
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _is_cell_path(path: list[Any]) -> bool:
     """["cells", i] (nbformat 4) or ["worksheets", w, "cells", i] (nbformat 3)."""
     if len(path) == 2:
@@ -202,7 +270,10 @@ class FilePositions:
                 text = decode_text(read_bytes(self._result.path), str(self._result.path))
             except NotebookReadError:
                 text = ""
-            self._map = IpynbLineMap(text)
+            nb = self._result.notebook
+            sources = [c.source for c in nb.cells] if nb is not None else None
+            wanted = {f.cell for f in self._result.findings if f.cell is not None}
+            self._map = IpynbLineMap(text, sources, wanted)
         return self._map
 
     def line_text(self, cell: int | None, line: int | None) -> str:
