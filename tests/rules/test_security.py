@@ -456,3 +456,28 @@ def test_rules_whose_span_is_a_secret_say_so():
     from jupyter_mlops.linter.rule import get_rule
     assert getattr(get_rule("hardcoded-secret"), "sensitive", False)
     assert getattr(get_rule("credentials-in-url"), "sensitive", False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(WORDS, min_size=2, max_size=10),
+       st.sampled_from(["password", "api_key", "token", "secret", "auth_token", "prompt"]),
+       st.sampled_from(["{t} = {v!r}", "f({t}={v!r})", "cfg = {{{t!r}: {v!r}}}", "print({v!r})"]))
+def test_prose_in_any_position_is_never_reported(words, target, shape):
+    code = shape.format(t=target, v=" ".join(words).capitalize() + ":")
+    assert lint(code, "hardcoded-secret") == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(k for k in TOKENS if k != "GitHub fine-grained token")),
+       st.sampled_from(["x = {v!r}", "f({v!r})", "cfg = {{'k': {v!r}}}", "headers = {{'X-Key': {v!r}}}",
+                        "items = [1, {v!r}]"]),
+       st.integers(min_value=0, max_value=2**32))
+def test_known_tokens_in_any_position_are_reported_and_masked(label, shape, seed):
+    prefix = {"AWS access key id": ("AKIA", 16, string.ascii_uppercase + string.digits),
+              "GitHub token": ("ghp_", 36, ALNUM), "GitLab token": ("glpat-", 20, ALNUM),
+              "Slack token": ("xoxb-123456789012-", 24, ALNUM), "Stripe secret key": ("sk_live_", 24, ALNUM),
+              "OpenAI API key": ("sk-proj-", 48, ALNUM), "Hugging Face token": ("hf_", 34, ALNUM),
+              "Google API key": ("AIza", 35, ALNUM)}[label]
+    token = prefix[0] + rand(prefix[1], prefix[2], seed)
+    (f,) = lint(shape.format(v=token), "hardcoded-secret")
+    assert token[len(prefix[0]):] not in f.message
