@@ -173,6 +173,7 @@ def test_random_state_missing(code, name):
     "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier(**params)",
     "from sklearn.metrics import accuracy_score\na = accuracy_score(y, p)",
     "import xgboost as xgb\nm = xgb.XGBClassifier()",
+    "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier()\nm.set_params(random_state=3)",
     "class RandomForestClassifier:\n    pass\nm = RandomForestClassifier()",
 ])
 def test_random_state_not_needed(code):

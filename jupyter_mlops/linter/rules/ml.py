@@ -521,12 +521,22 @@ class MissingRandomState(Rule):
     fix = Applicability.SAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in notebook_calls(ctx):
+        calls = notebook_calls(ctx)
+        # `model.set_params(random_state=0)` later sets it after all.
+        set_later = {c.func.value.id for _, _, c, _ in calls
+                     if isinstance(c.func, ast.Attribute) and c.func.attr == "set_params"
+                     and isinstance(c.func.value, ast.Name) and any(k.arg == "random_state" for k in c.keywords)}
+        for cell, a, call, qual in calls:
             if not qual or not qual.startswith("sklearn."):
                 continue
             sig = takes_random_state(qual)
             if sig is None:
                 continue
+            if set_later:
+                parent = a.parent(call)
+                if isinstance(parent, ast.Assign) and any(isinstance(t, ast.Name) and t.id in set_later
+                                                          for t in parent.targets):
+                    continue
             if any(k.arg in ("random_state", None) for k in call.keywords) \
                     or any(isinstance(x, ast.Starred) for x in call.args):
                 continue
