@@ -218,7 +218,6 @@ def notebook_calls(ctx: LintContext) -> list[tuple[Cell, CellAnalysis, ast.Call,
     return cached[1]
 
 
-
 def _str_constants(a: CellAnalysis) -> Iterator[ast.Constant]:
     for node in a.nodes(ast.Constant):
         if isinstance(node.value, str):
