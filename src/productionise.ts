@@ -216,7 +216,7 @@ export class ProductioniseBody extends Widget {
     create.addEventListener('click', () => void this._create(box2.checked));
     footer.appendChild(create);
     root.appendChild(footer);
-    create.focus();
+    create.focus({ preventScroll: true });
   }
 
   private _problemList(problems: Dict[]): HTMLElement {

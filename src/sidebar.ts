@@ -60,6 +60,15 @@ function withCode(node: HTMLElement, text: string): HTMLElement {
   return node;
 }
 
+function statusText(linter: NotebookLinter): string {
+  if (linter.status === 'linting') {
+    return 'checking…';
+  }
+  return linter.result
+    ? `checked in ${Math.round(linter.result.duration_ms)} ms`
+    : '';
+}
+
 function findingKey(f: IFinding): string {
   return `${f.code}:${f.cell_id ?? f.cell}:${f.line}:${f.column}`;
 }
@@ -108,10 +117,10 @@ export class ReadinessPanel extends Widget {
     if (this._linter === linter) {
       return;
     }
-    this._linter?.changed.disconnect(this._render, this);
+    this._linter?.changed.disconnect(this._onChanged, this);
     this._linter = linter;
     this._selected = null;
-    linter?.changed.connect(this._render, this);
+    linter?.changed.connect(this._onChanged, this);
     this._render();
   }
 
@@ -141,7 +150,26 @@ export class ReadinessPanel extends Widget {
       ?.classList.add('jp-mod-selected');
   }
 
+  /** A status change alone (checking…) updates the status line, not the whole list, so
+   * a click on a finding's button is never lost to a re-render. */
+  private _onChanged(): void {
+    const linter = this._linter;
+    const status = this.node.querySelector('.jp-mlops-status-text');
+    if (
+      linter &&
+      status &&
+      linter.result === this._shownResult &&
+      linter.error === this._shownError
+    ) {
+      status.textContent = statusText(linter);
+      return;
+    }
+    this._render();
+  }
+
   private _render(): void {
+    this._shownResult = this._linter?.result ?? null;
+    this._shownError = this._linter?.error ?? null;
     const oldList = this.node.querySelector('.jp-mlops-content');
     const scrollTop = oldList?.scrollTop ?? 0;
     const focused = (document.activeElement as HTMLElement | null)?.closest?.(
@@ -231,13 +259,7 @@ export class ReadinessPanel extends Widget {
     const name = linter.panel.context.localPath.split('/').pop() ?? '';
     status.appendChild(el('span', 'jp-mlops-notebook-name', name));
     status.title = linter.panel.context.localPath;
-    let text = '';
-    if (linter.status === 'linting') {
-      text = 'checking…';
-    } else if (linter.result) {
-      text = `checked in ${Math.round(linter.result.duration_ms)} ms`;
-    }
-    const state = el('span', 'jp-mlops-status-text', text);
+    const state = el('span', 'jp-mlops-status-text', statusText(linter));
     state.setAttribute('aria-live', 'polite');
     status.appendChild(state);
     if (linter.note) {
@@ -436,6 +458,8 @@ export class ReadinessPanel extends Widget {
   }
 
   private _linter: NotebookLinter | null = null;
+  private _shownError: string | null = null;
+  private _shownResult: ILintResult | null = null;
   private _selected: string | null = null;
   private _teaching = false;
 }

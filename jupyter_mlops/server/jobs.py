@@ -10,8 +10,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import JupyterMlopsError
 
@@ -87,7 +88,7 @@ class JobRegistry:
                     error = _failure_message(result)
             except JupyterMlopsError as exc:
                 result, state, error = None, CANCELLED if job.cancel.is_set() else FAILED, str(exc)
-            except Exception as exc:  # a bug must not kill the server; the log has the details
+            except Exception as exc:  # noqa: BLE001  (a bug must not kill the server; the log has the details)
                 self._log.exception("jupyter-mlops %s job %s failed", kind, job.id)
                 result, state = None, CANCELLED if job.cancel.is_set() else FAILED
                 error = f"internal error ({type(exc).__name__}): {exc}"

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ..linter.findings import Finding
 from ..linter.rule import CATEGORIES, all_rules
@@ -44,7 +45,7 @@ def summarise(findings: Iterable[Finding]) -> Summary:
     severities = Counter(f.severity.value for f in findings)
     by_category = Counter(category_of.get(f.rule, "correctness") for f in findings)
     penalty = sum(WEIGHTS.get(f.severity.value, 1.0) for f in findings)
-    score = int(round(100 * math.exp(-penalty / SCALE)))
+    score = round(100 * math.exp(-penalty / SCALE))
     grade = next(label for floor, label in GRADES if score >= floor)
     return Summary(
         total=len(findings), score=score, grade=grade,

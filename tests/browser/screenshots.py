@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lab import CHROMIUM, CHROMIUM_ARGS, start_lab  # noqa: E402
+from lab_harness import CHROMIUM, CHROMIUM_ARGS, start_lab
 
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 

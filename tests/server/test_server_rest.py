@@ -8,7 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from pytest_jupyter.jupyter_server import *  # noqa: F401,F403  (pytest-jupyter fixtures)
+
+# pytest-jupyter's fixtures, imported here rather than registered as a plugin in a conftest:
+# its autouse event-loop fixture would then run for every test of the suite.
+from pytest_jupyter.jupyter_server import *
 from tornado.httpclient import HTTPClientError
 
 from jupyter_mlops import api
@@ -17,8 +20,8 @@ MAX_BODY = 300_000
 API = ("jupyter-mlops", "api", "v1")
 
 HAZARDS = [
-    "import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
-    "df = pd.read_csv('/home/alice/data/train.csv')",
+    ("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+     "df = pd.read_csv('/home/alice/data/train.csv')"),
     "X_train, X_test, y_train, y_test = train_test_split(df, df['y'], test_size=0.2)",
     "API_KEY = 'sk-live-51Habcdefghijklmnopqrstuvwx'",
 ]
@@ -260,9 +263,9 @@ def test_oversize_bodies_are_refused(call):
 
 
 def test_unknown_job_is_404(call):
-    code, reply = call("jobs", "0123abcd")
+    code, _ = call("jobs", "0123abcd")
     assert code == 404
-    code, reply = call("jobs", "0123abcd", method="DELETE")
+    code, _ = call("jobs", "0123abcd", method="DELETE")
     assert code == 404
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-from lab import CHROMIUM, CHROMIUM_ARGS, Lab, start_lab  # noqa: E402
+from lab_harness import CHROMIUM, CHROMIUM_ARGS, Lab, start_lab
 
 FINDING = ".jp-mlops-finding"
 SCREENSHOTS = os.environ.get("JUPYTER_MLOPS_SCREENSHOTS")  # a directory: save docs images there
@@ -234,5 +234,8 @@ def test_stays_responsive_on_a_300_cell_notebook(page, lab):
     started = time.monotonic()
     page.keyboard.type("\nimport os\nos.chdir('/tmp')  # move", delay=20)
     typing = time.monotonic() - started
-    assert typing < 5.0, f"typing 33 characters took {typing:.1f} s"
-    finding(page, "NB302").wait_for(timeout=3_000)
+    assert typing < 8.0, f"typing 33 characters took {typing:.1f} s"  # ~1-4 s here, under load
+    typed = time.monotonic()
+    finding(page, "NB302").wait_for(timeout=10_000)
+    print(f"300 cells: typing {typing:.2f} s, finding after the last key {time.monotonic() - typed:.2f} s")
+    assert time.monotonic() - typed < 3.0
