@@ -73,8 +73,8 @@ def test_tiny_notebook_round_trip(tiny, tmp_path):
     # a hand edit in a generated file is kept when the notebook changes elsewhere
     stage = out / "src/tiny/stages/summarise.py"
     text = stage.read_text()
-    stage.write_text(text.replace('    """Cells 5 of the notebook."""',
-                                  '    """Cells 5 of the notebook."""\n    # reviewed by ops'))
+    stage.write_text(text.replace('    """Cell 5 of the notebook."""',
+                                  '    """Cell 5 of the notebook."""\n    # reviewed by ops'))
     prepare = out / "src/tiny/stages/prepare.py"
     prepare.write_text(prepare.read_text() + "\n\n# helper kept by hand\n")
     _edit_cell(tiny, 3, "values = [1.5, 2.5, 4.0, 2.0]\nscaled = [v * factor for v in values]\nscaled")
