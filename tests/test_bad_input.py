@@ -355,3 +355,33 @@ def test_percent_scripts_with_bad_bytes(tmp_path: Path):
     assert "not valid UTF-8" in files["bad.py"]["error"]
     assert files["empty.py"] == {"path": "empty.py", "error": None, "findings": []}
     assert files["ok.py"]["findings"][0]["line"] == 1
+
+
+CRASHING_RULE = '''
+import sys
+from jupyter_mlops.linter.rule import Rule, register
+from jupyter_mlops.cli import main
+
+@register
+class Crashes(Rule):
+    """A rule with a bug."""
+    code, name, category, summary = "NB990", "crashes-on-purpose", "correctness", "test only"
+
+    def check(self, ctx):
+        raise KeyError("a bug in a rule")
+        yield
+
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+def test_a_rule_that_raises_costs_only_its_own_findings(tmp_path: Path):
+    dump(tmp_path / "a.ipynb", nb([code("print(undefined_a)")]))
+    dump(tmp_path / "b.ipynb", nb([code("print(undefined_b)")]))
+    proc = subprocess.run([sys.executable, "-c", CRASHING_RULE, "lint", ".", "--format", "json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    errors = proc.stderr.strip().splitlines()
+    assert len(errors) == 2 and all("rule crashes-on-purpose failed (KeyError" in e for e in errors)
+    files = json.loads(proc.stdout)["files"]
+    assert [f["findings"][0]["rule"] for f in files] == ["undefined-name", "undefined-name"]

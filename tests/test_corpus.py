@@ -20,14 +20,16 @@ import pytest
 from nbtest import CORPUS, REPO
 from jupyter_mlops import api
 from jupyter_mlops.linter.findings import FileResult
-from test_properties import check_positions
+from test_properties import RULE_FAILURES, check_positions
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 
 
 @pytest.fixture(scope="module")
 def linted() -> dict[str, FileResult]:
+    RULE_FAILURES.messages.clear()
     report = api.lint_paths([CORPUS], config=api.LintConfig())
+    assert not RULE_FAILURES.messages, RULE_FAILURES.messages[:10]  # no rule raised on any notebook
     return {os.path.relpath(r.path, CORPUS): r for r in report.files}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,28 @@ def mutated(draw) -> dict[str, Any] | Any:
     return nb
 
 
+class RuleFailures(logging.Handler):
+    """The engine logs a rule that raised (and carries on without a traceback); tests fail on it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+RULE_FAILURES = RuleFailures()
+logging.getLogger("jupyter_mlops.linter.engine").addHandler(RULE_FAILURES)
+
+
+def lint(nb: Notebook) -> list[Finding]:
+    RULE_FAILURES.messages.clear()
+    found = lint_notebook(nb, CONFIG)
+    assert not RULE_FAILURES.messages, RULE_FAILURES.messages
+    return found
+
+
 def check_positions(nb: Notebook, found: list[Finding]) -> None:
     for f in found:
         assert f.message and "\n" not in f.rule
@@ -197,7 +220,7 @@ def load_or_error(load, *args) -> Notebook | None:
 def test_mutated_notebook_objects_load_or_fail_cleanly_and_lint(raw):
     nb = load_or_error(notebook_from_json, raw, "m.ipynb")
     if nb is not None:
-        check_positions(nb, lint_notebook(nb, CONFIG))
+        check_positions(nb, lint(nb))
 
 
 @SETTINGS
@@ -214,7 +237,7 @@ def test_mutated_notebook_text_loads_or_fails_cleanly(raw, data):
         text = "\ufeff" + text
     nb = load_or_error(parse_ipynb, text, "t.ipynb")
     if nb is not None:
-        check_positions(nb, lint_notebook(nb, CONFIG))
+        check_positions(nb, lint(nb))
 
 
 @SETTINGS
@@ -254,7 +277,7 @@ def test_percent_cells_join_back_to_the_file(lines, newline):
     for i, text_line in enumerate(file_lines):
         if text_line.strip() and not _PERCENT_MARKER.match(text_line):
             assert i in covered, (i, text_line)
-    check_positions(nb, lint_notebook(nb, CONFIG))
+    check_positions(nb, lint(nb))
 
 
 @SETTINGS
@@ -264,4 +287,4 @@ def test_lint_positions_are_inside_cells(sources, counts):
     nb = Notebook.from_sources(sources)
     for cell, count in zip(nb.cells, counts):
         cell.execution_count = count
-    check_positions(nb, lint_notebook(nb, CONFIG))
+    check_positions(nb, lint(nb))

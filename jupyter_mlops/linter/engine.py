@@ -37,6 +37,10 @@ def lint_notebook(notebook: Notebook, config: LintConfig | None = None,
             findings.extend(rule().check(ctx))
         except RecursionError:
             log.warning("%s: rule %s gave up on a deeply nested expression", notebook.path, rule.name)
+        except Exception as exc:  # a bug in one rule must not cost the whole report (no traceback)
+            detail = (str(exc).splitlines() or [""])[0][:200]
+            log.error("%s: rule %s failed (%s: %s); its findings are missing - please report this",
+                      notebook.path, rule.name, type(exc).__name__, detail)
     findings = [f for f in findings if not is_suppressed(f, notebook)]
     findings.sort(key=Finding.sort_key)
     return findings
