@@ -299,6 +299,8 @@ def test_urls_without_literal_passwords(code):
     'import requests\nwith requests.get(url, stream=True) as r:\n'
     '    with open("m.bin", "wb") as f:\n        for chunk in r.iter_content(8192):\n            f.write(chunk)',
     'from datasets import load_dataset\nds = load_dataset("imdb")',
+    'import io\nimport requests\nimport pandas as pd\nr = requests.get(url)\ndf = pd.read_csv(io.StringIO(r.text))',
+    'import io, zipfile, requests\nzipfile.ZipFile(io.BytesIO(requests.get(url).content)).extractall("data")',
     '!wget https://example.com/data.zip',
     '!curl -L -o data.zip https://example.com/data.zip && unzip data.zip',
     '%%bash\nwget -q https://example.com/data.zip\nunzip data.zip',

@@ -327,7 +327,8 @@ class HardcodedSecret(Rule):
                     msg = f"hard-coded {fmt.label} (`{mask(token, fmt.shown)}`){where}"
                     var = target[2] if target else fmt.env
                     whole = token == value
-                elif target and looks_secret(scheme.group(1) if scheme else value, target[1]):
+                elif target and (looks_secret(scheme.group(1), SECRET) if scheme
+                                 else looks_secret(value, target[1])):
                     what = "password" if target[1] == PASSWORD else "secret"
                     msg = (f"`{target[0]}` is given a hard-coded {what} "
                            f"(`****`, {len(value)} characters)")
@@ -634,14 +635,15 @@ class UnverifiedDownload(Rule):
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         urls = _Urls(ctx)
         for cell, a, call, qual in notebook_calls(ctx):
-            msg = self._message(a, call, qual, urls) if qual else None
+            msg = self._message(a, call, qual, urls, ctx.qualname) if qual else None
             if msg:
                 yield ctx.at_node(cell, a, call, msg)
         for cell, a in ctx.analysis.code():
             yield from self._shell(ctx, cell, a)
 
     @staticmethod
-    def _message(a: CellAnalysis, call: ast.Call, qual: str, urls: _Urls) -> str | None:
+    def _message(a: CellAnalysis, call: ast.Call, qual: str, urls: _Urls,
+                 self_qualname=lambda node: None) -> str | None:
         short = qual.rsplit(".", 1)[-1]
         if qual.startswith(_READER_PREFIXES) or qual in _READERS:
             first = _arg(call, 0, "filepath_or_buffer", "path", "io", "url", "source", "fname", "file",
@@ -655,8 +657,8 @@ class UnverifiedDownload(Rule):
                 return None
             shown = url if url == "a remote URL" else _short_url(url)
             return f"`{short}` reads {shown} over the network with no checksum"
-        if qual in _HTTP_GETS and _response_saved(a, call):
-            return f"`{short}` response is written to a file with no checksum check"
+        if qual in _HTTP_GETS and _response_saved(a, call, self_qualname):
+            return f"`{short}` response is saved or loaded as data with no checksum check"
         if qual in ("torch.hub.load", "torch.hub.load_state_dict_from_url", "torch.hub.download_url_to_file"):
             if qual == "torch.hub.load":
                 source = _keyword(call, "source")
@@ -723,8 +725,17 @@ def _cell_hashes(a: CellAnalysis) -> bool:
     return False
 
 
-def _response_saved(a: CellAnalysis, call: ast.Call) -> bool:
-    """Is this HTTP response's body written to a file in the same cell, unverified?"""
+_DATA_SINKS = frozenset({
+    "pandas.read_csv", "pandas.read_excel", "pandas.read_parquet", "pandas.read_table",
+    "pandas.read_feather", "pandas.read_pickle", "numpy.load", "numpy.loadtxt", "numpy.genfromtxt",
+    "zipfile.ZipFile", "tarfile.open", "PIL.Image.open", "h5py.File", "joblib.load", "pickle.load",
+    "pickle.loads", "torch.load", "gzip.open", "gzip.decompress",
+})
+
+
+def _response_saved(a: CellAnalysis, call: ast.Call, qualname=lambda node: None) -> bool:
+    """Is this HTTP response's body written to a file, or loaded as data (`pd.read_csv(
+    io.StringIO(r.text))`, `zipfile.ZipFile(io.BytesIO(r.content))`), in the same cell?"""
     if _cell_hashes(a):
         return False
     parent = a.parent(call)
@@ -738,7 +749,8 @@ def _response_saved(a: CellAnalysis, call: ast.Call) -> bool:
     if not direct and not names:
         return False
     for w in a.nodes(ast.Call):
-        if not (isinstance(w.func, ast.Attribute) and w.func.attr in ("write", "writelines")):
+        if not (isinstance(w.func, ast.Attribute) and w.func.attr in ("write", "writelines")) \
+                and qualname(w.func) not in _DATA_SINKS:
             continue
         for sub in ast.walk(w):
             if sub is call and direct:
