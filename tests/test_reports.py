@@ -356,3 +356,11 @@ def test_pre_commit_entry_runs_on_staged_files(tmp_path: Path):
     passing = subprocess.run([str(script), *words[1:], good.name], cwd=tmp_path,
                              capture_output=True, text=True, env=env, timeout=120)
     assert passing.returncode == 0, passing.stdout
+
+
+def test_reports_of_results_built_without_their_notebook(project: Path):
+    # API users may build FileResults themselves (no `notebook`): positions are still file positions.
+    report = api.lint_paths([project / "script.py", project / "hazards.ipynb"])
+    bare = api.LintReport(files=[api.FileResult(r.path, r.findings, r.error) for r in report.files])
+    assert sarif_log(bare, root=project) == sarif_log(report, root=project)
+    assert api.render_report(bare, "github") == api.render_report(report, "github")

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...notebook.loader import decode_text, read_bytes
+from ...notebook.loader import decode_text, load_notebook, read_bytes
 from ...errors import NotebookReadError
 
 # Strings (with escapes), or any single structural character. Strings are matched in C, so
@@ -258,6 +258,12 @@ class FilePositions:
         self._result = result
         self._map: IpynbLineMap | None = None
         nb = result.notebook
+        if nb is None and result.findings:  # a FileResult built without its notebook (API use)
+            try:
+                nb = load_notebook(result.path)
+            except NotebookReadError:
+                nb = None
+        self._nb = nb
         self._percent = nb is not None and getattr(nb, "format", "") == "percent"
         self._file_lines: dict[int, int | None] = (
             {c.index: c.file_line for c in nb.cells} if self._percent else {})
@@ -270,7 +276,7 @@ class FilePositions:
                 text = decode_text(read_bytes(self._result.path), str(self._result.path))
             except NotebookReadError:
                 text = ""
-            nb = self._result.notebook
+            nb = self._nb
             sources = [c.source for c in nb.cells] if nb is not None else None
             wanted = {f.cell for f in self._result.findings if f.cell is not None}
             self._map = IpynbLineMap(text, sources, wanted)
@@ -278,7 +284,7 @@ class FilePositions:
 
     def line_text(self, cell: int | None, line: int | None) -> str:
         """The text of a cell line, or "" (lines are split once per cell, not per finding)."""
-        nb = self._result.notebook
+        nb = self._nb
         if nb is None or cell is None or line is None or not 0 <= cell < len(nb.cells):
             return ""
         lines = self._lines.get(cell)
