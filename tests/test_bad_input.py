@@ -275,6 +275,7 @@ def test_odd_cell_sources_are_reported_and_the_rest_is_analysed(tmp_path: Path):
     assert not any(x["cell"] == 5 for x in found)
 
 
+@pytest.mark.slow  # ~50 MB of notebooks written and linted (~10 s)
 def test_enormous_and_pathological_notebooks_finish(tmp_path: Path):
     d = tmp_path
     blob = "iVBORw0KGgo" * 2_500_000  # ~27 MB of base64-ish image data
