@@ -182,11 +182,17 @@ def _language(metadata: object) -> str:
     return "python"
 
 
-def from_notebook_document(nb: types.NotebookDocument, text_of: Callable[[str], tuple[str, str | None, int | None]]
-                           ) -> DocumentView:
-    """`text_of(cell_uri)` gives (text, language id, version) of a cell's text document."""
+def from_notebook_document(nb: types.NotebookDocument, text_of: Callable[[str], tuple[str, str | None, int | None]],
+                           previous: DocumentView | None = None) -> DocumentView:
+    """`text_of(cell_uri)` gives (text, language id, version) of a cell's text document.
+
+    Cells that did not change since `previous` keep their model objects: rebuilding a
+    300-cell notebook on every keystroke would cost more than linting the edited cell."""
     cells: list[Cell] = []
     view = DocumentView(key=nb.uri, kind="notebook", path=uri_path(nb.uri), notebook=None)
+    old: dict[str, tuple[Cell, Slot]] = {}
+    if previous is not None and previous.notebook is not None and previous.kind == "notebook":
+        old = {s.uri: (c, s) for c, s in zip(previous.notebook.cells, previous.slots)}
     for i, c in enumerate(nb.cells):
         text, language, version = text_of(c.document)
         kind = "code" if c.kind == types.NotebookCellKind.Code else "markdown"
@@ -194,8 +200,19 @@ def from_notebook_document(nb: types.NotebookDocument, text_of: Callable[[str], 
             kind = "raw"  # a SQL or shell cell: not Python, not analysed
         tags = _tags(c.metadata)
         order = c.execution_summary.execution_order if c.execution_summary else None
+        order = order if isinstance(order, int) and order > 0 else None
+        reuse = old.get(c.document)
+        if reuse is not None and previous is not None:
+            cell = reuse[0]
+            if cell.index == i and cell.cell_type == kind and cell.source == text \
+                    and cell.metadata.get("tags", []) == tags and cell.execution_count == order:
+                cells.append(cell)
+                view.slots.append(reuse[1])
+                view.texts[c.document] = previous.texts[c.document]
+                view.versions[c.document] = version
+                continue
         cells.append(Cell(index=i, cell_type=kind, source=text, id=c.document,
-                          execution_count=order if isinstance(order, int) and order > 0 else None,
+                          execution_count=order,
                           metadata={"tags": tags} if tags else {}))
         lines = _split(text)
         view.slots.append(Slot(c.document, list(range(len(lines)))))

@@ -83,7 +83,7 @@ def _refresh_notebook(ls: MlopsLanguageServer, uri: str, touched: set[str] | Non
     nb = ls.workspace.get_notebook_document(notebook_uri=uri)
     if nb is None:
         return
-    view = documents.from_notebook_document(nb, _text_of(ls))
+    view = documents.from_notebook_document(nb, _text_of(ls), ls.session.views.get(uri))
     changed = ls.session.put(view, touched)
     _after_change(ls, changed - (touched or set()))
 

@@ -64,6 +64,7 @@ class Session:
         self.sent: dict[str, list[types.Diagnostic]] = {}  # document URI -> last diagnostics
         self.result_ids: dict[str, int] = {}
         self._told: set[str] = set()
+        self._diagnostics: dict[tuple, types.Diagnostic] = {}
 
     # -- configuration -----------------------------------------------------------------------
     @property
@@ -127,9 +128,18 @@ class Session:
             config = self.config_for(view)
             findings = lint_notebook(view.notebook, config, self.cache)
             enc = self.enc
+            memo = self._diagnostics
+            if len(memo) > 50_000:
+                memo.clear()
             for f in findings:
                 uri, rng = convert.locate(view, f, enc)
-                located.append(Located(f, uri, rng, convert.diagnostic(f, rng)))
+                # Unchanged findings keep their Diagnostic: equal objects, no re-serialised fix data.
+                key = (uri, rng.start.line, rng.start.character, rng.end.line, rng.end.character,
+                       f.rule, f.severity, f.message, f.hint, f.cell, f.fix)
+                diag = memo.get(key)
+                if diag is None:
+                    diag = memo[key] = convert.diagnostic(f, rng)
+                located.append(Located(f, uri, rng, diag))
         self.located[key] = located
 
     def relint_all(self) -> None:
