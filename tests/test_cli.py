@@ -104,3 +104,13 @@ def test_jupyter_subcommand_entry_point_is_installed():
     assert exe.exists(), "console script jupyter-mlops missing (so `jupyter mlops` would not work)"
     out = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
     assert out.stdout.startswith("jupyter-mlops ")
+
+
+def test_text_report_never_echoes_a_secret(tmp_path):
+    token = "ghp_8fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uI"
+    nb = write_ipynb(tmp_path / "s.ipynb", [f'GITHUB_TOKEN = "{token}"',
+                                            'url = "postgresql://bob:Hunter2Secret@db:5432/x"'])
+    out = run("lint", str(nb))
+    assert "NB401" in out.stdout and "NB402" in out.stdout
+    assert token not in out.stdout and token[4:] not in out.stdout
+    assert "Hunter2Secret" not in out.stdout

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis import CellAnalysis, NotebookAnalysis
@@ -19,6 +19,7 @@ class LintContext:
     analysis: NotebookAnalysis
     config: LintConfig
     rule: type[Rule] | None = None
+    _calls: list | None = field(default=None, repr=False)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -29,12 +30,14 @@ class LintContext:
         return self.analysis.qualname(node)
 
     def calls(self) -> list[tuple[Cell, CellAnalysis, ast.Call, str | None]]:
-        """Every call in every parsed code cell, with its resolved qualified name."""
-        out = []
-        for cell, a in self.analysis.parsed():
-            for call in a.nodes(ast.Call):
-                out.append((cell, a, call, self.analysis.qualname(call.func)))
-        return out
+        """Every call in every parsed code cell, with its resolved qualified name.
+
+        Resolved once per notebook and shared by every rule of the run."""
+        if self._calls is None:
+            qualname = self.analysis.qualname
+            self._calls = [(cell, a, call, qualname(call.func))
+                           for cell, a in self.analysis.parsed() for call in a.nodes(ast.Call)]
+        return self._calls
 
     def at_node(self, cell: Cell, analysis: CellAnalysis, node: ast.AST, message: str,
                 fix: Fix | None = None, hint: str | None = None) -> Finding:

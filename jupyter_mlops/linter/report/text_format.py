@@ -6,6 +6,7 @@ from collections import Counter
 
 from ...notebook.loader import load_notebook
 from ...errors import NotebookReadError
+from ..rule import get_rule
 from ..findings import FileResult, Finding, LintReport
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -46,6 +47,8 @@ def format_text(report: LintReport, color: bool = False, show_source: bool = Tru
                 text = sources.get((f.cell, f.line))
                 col = f.column or 0
                 width = ((f.end_column or 0) - col) if f.end_line == f.line else len(text or "") - col
+                if text and _sensitive(f.rule):
+                    text = _mask(text, col, col + max(1, width))  # never echo a secret into CI logs
                 text, col, width = _window(text or "", col, max(1, width))
                 if text.strip():
                     gutter = str(f.line if file_line is None else file_line + f.line - 1)
@@ -102,3 +105,21 @@ def _sources(result: FileResult) -> dict:
         for i, line in enumerate(cell.source.split("\n"), 1):
             table[(cell.index, i)] = line
     return table
+
+
+def _sensitive(rule_name: str) -> bool:
+    rule = get_rule(rule_name)
+    return bool(rule is not None and getattr(rule, "sensitive", False))
+
+
+def _mask(text: str, start: int, end: int) -> str:
+    """Keep the quotes and first characters of a flagged literal, star out the rest."""
+    span = text[start:end]
+    keep = 0
+    while keep < len(span) and span[keep] in "\"'bBrRuUfF":
+        keep += 1
+    keep = min(len(span), keep + 4)
+    closing = span[-1] if span and span[-1] in "\"'" else ""
+    body_end = len(span) - len(closing)
+    masked = span[:keep] + "*" * max(0, body_end - keep) + closing
+    return text[:start] + masked + text[end:]

@@ -204,18 +204,9 @@ def env_name(name: str) -> str:
 
 # -- helpers shared by the rules -------------------------------------------------------------
 
-_CALLS: dict[int, tuple[object, list]] = {}
-
-
 def notebook_calls(ctx: LintContext) -> list[tuple[Cell, CellAnalysis, ast.Call, str | None]]:
-    """`ctx.calls()`, resolved once per notebook for all the rules of this module and ml.py."""
-    key = id(ctx.analysis)
-    cached = _CALLS.get(key)
-    if cached is None or cached[0] is not ctx.analysis:
-        _CALLS.clear()  # one notebook at a time: memory stays flat
-        cached = (ctx.analysis, ctx.calls())
-        _CALLS[key] = cached
-    return cached[1]
+    """Every call with its qualified name; `LintContext` resolves them once per notebook."""
+    return ctx.calls()
 
 
 def _str_constants(a: CellAnalysis) -> Iterator[ast.Constant]:
