@@ -20,6 +20,8 @@ class LintContext:
     config: LintConfig
     rule: type[Rule] | None = None
     _calls: list | None = field(default=None, repr=False)
+    # Per-notebook results that several rules or fixes share (insertion points, dataflow).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def options(self) -> dict[str, Any]:

@@ -54,6 +54,12 @@ def _position_after(source: str, prefix: str) -> tuple[int, int]:
 def import_insertion_point(ctx: LintContext) -> tuple[Cell, int]:
     """Where new imports and setup lines go: after the top import block of the first cell that
     imports anything, else at the top of the first code cell."""
+    if "import_insertion_point" not in ctx.memo:
+        ctx.memo["import_insertion_point"] = _import_insertion_point(ctx)
+    return ctx.memo["import_insertion_point"]
+
+
+def _import_insertion_point(ctx: LintContext) -> tuple[Cell, int]:
     for cell, a in ctx.analysis.parsed():
         if a.tree is None:
             continue
