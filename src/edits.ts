@@ -111,7 +111,7 @@ const NOQA = /#\s*noqa(?::\s*([\w-]+(?:[\s,]+[\w-]+)*))?/i;
 
 /**
  * Suppress a finding: a `# noqa: CODE` comment on its line, or a `noqa:CODE` cell tag when
- * a comment cannot go there (no line, or a line continued with a backslash).
+ * a comment cannot go there (no line, a continued line, an open triple-quoted string).
  * Returns a description of what was done, or null when the finding has no cell.
  */
 export function addNoqa(model: INotebookModel, finding: IFinding): string | null {
@@ -127,7 +127,10 @@ export function addNoqa(model: INotebookModel, finding: IFinding): string | null
   const line = finding.line;
   if (line !== null && line >= 1 && line <= lines.length) {
     const text = lines[line - 1];
-    if (!text.trimEnd().endsWith('\\')) {
+    // A comment cannot go after a line continuation, nor where a triple-quoted string is
+    // still open at the end of the line (it would become part of the string).
+    const openString = (text.match(/"""|'''/g) ?? []).length % 2 === 1;
+    if (!text.trimEnd().endsWith('\\') && !openString) {
       const match = NOQA.exec(text);
       let updated: string;
       if (match && match[1] === undefined) {

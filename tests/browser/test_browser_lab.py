@@ -155,6 +155,18 @@ def test_explain_shows_the_lesson_and_ignore_adds_noqa(page, lab):
     assert "# noqa: NB301" in cell_source(page, 2)
 
 
+def test_ignore_inside_a_multiline_string_uses_a_cell_tag(page, lab):
+    open_notebook(page, lab, "queries.ipynb")
+    before = cell_source(page, 1)
+    finding(page, "NB406").locator(".jp-mlops-ignore").click()
+    finding(page, "NB406").wait_for(state="detached", timeout=5_000)
+    # A comment after `f"""SELECT *` would have become part of the SQL.
+    assert cell_source(page, 1) == before
+    tags = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.cells.get(1)"
+                         ".getMetadata('tags')")
+    assert tags == ["noqa:NB406"]
+
+
 def test_productionise_from_the_toolbar(page, lab):
     open_notebook(page, lab, "savings.ipynb")
     page.locator(".jp-mlops-toolbar-productionise").first.click()
