@@ -134,11 +134,11 @@ class Session:
             for f in findings:
                 uri, rng = convert.locate(view, f, enc)
                 # Unchanged findings keep their Diagnostic: equal objects, no re-serialised fix data.
-                key = (uri, rng.start.line, rng.start.character, rng.end.line, rng.end.character,
-                       f.rule, f.severity, f.message, f.hint, f.cell, f.fix)
-                diag = memo.get(key)
+                same = (uri, rng.start.line, rng.start.character, rng.end.line, rng.end.character,
+                        f.rule, f.severity, f.message, f.hint, f.cell, f.fix)
+                diag = memo.get(same)
                 if diag is None:
-                    diag = memo[key] = convert.diagnostic(f, rng)
+                    diag = memo[same] = convert.diagnostic(f, rng)
                 located.append(Located(f, uri, rng, diag))
         self.located[key] = located
 

@@ -379,3 +379,32 @@ async def test_ipynb_json_text_document(client: LanguageClient, tmp_path: Path):
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     await settle(client)
+
+
+async def test_fix_all_source_action(client: LanguageClient, tmp_path: Path):
+    rule, sources, kinds = _fixable_example()
+    # A percent-format script: the source action edits the file's text directly.
+    parts = [("# %%\n" if k == "code" else "# %% [markdown]\n") +
+             (s if k == "code" else "\n".join("# " + line for line in s.split("\n")))
+             for s, k in zip(sources, kinds)]
+    text = "\n\n".join(parts) + "\n"
+    uri = (tmp_path / "fixall_script.py").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    await settle(client)
+    before = by_code(list(client.diagnostics[uri]), rule.code)
+    assert before
+    actions = await _actions(client, uri, before[0], only=[types.CodeActionKind.SourceFixAll])
+    [action] = actions
+    assert action.kind == "source.fixAll.jupyter-mlops"
+    fixed = apply_text_edits(text, action.edit.document_changes[0].edits)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)]))
+    await settle(client)
+    assert len(by_code(list(client.diagnostics[uri]), rule.code)) < len(before)
+    # Quick fixes only: no source action.
+    quick = await _actions(client, uri, before[0], only=[types.CodeActionKind.QuickFix])
+    assert all(a.kind == types.CodeActionKind.QuickFix for a in quick)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    await settle(client)
