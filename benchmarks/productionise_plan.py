@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jupyter_mlops.analysis import CellCache  # noqa: E402
-from jupyter_mlops.notebook.model import Cell, Notebook  # noqa: E402
-from jupyter_mlops.productionise.planning import build_blueprint  # noqa: E402
-from jupyter_mlops.productionise.runner import generate_code  # noqa: E402
-from jupyter_mlops.productionise.statements import FactsCache  # noqa: E402
+from jupyter_mlops.analysis import CellCache
+from jupyter_mlops.notebook.model import Cell, Notebook
+from jupyter_mlops.productionise.planning import build_blueprint
+from jupyter_mlops.productionise.runner import generate_code
+from jupyter_mlops.productionise.statements import FactsCache
 
 HEAD = """import numpy as np
 import pandas as pd

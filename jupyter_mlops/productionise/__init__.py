@@ -6,8 +6,18 @@ capture (papermill run of the notebook) -> writing (three-way merge, versions) -
 """
 
 from .errors import Cancelled, NotExtractableError, Problem, ProductioniseError
-from .model import (Artifact, Conflict, DroppedLine, FunctionInfo, Parameter, ProductionisePlan,
-                    ProductioniseResult, Stage, StageParam, TestOutcome)
+from .model import (
+                    Artifact,
+                    Conflict,
+                    DroppedLine,
+                    FunctionInfo,
+                    Parameter,
+                    ProductionisePlan,
+                    ProductioniseResult,
+                    Stage,
+                    StageParam,
+                    TestOutcome,
+)
 from .runner import plan, productionise
 
 __all__ = ["Artifact", "Cancelled", "Conflict", "DroppedLine", "FunctionInfo", "NotExtractableError",

@@ -16,8 +16,15 @@ from ..analysis.cell import DEFAULT_CACHE
 from ..analysis.names import is_provided
 from ..notebook.model import Cell, Notebook
 from .errors import Problem
-from .model import (Artifact, DroppedLine, FunctionInfo, Parameter, ProductionisePlan, Stage,
-                    StageParam)
+from .model import (
+    Artifact,
+    DroppedLine,
+    FunctionInfo,
+    Parameter,
+    ProductionisePlan,
+    Stage,
+    StageParam,
+)
 from .statements import DEFAULT_FACTS_CACHE, CellFacts, FactsCache, Stmt
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -213,7 +220,7 @@ class _Planner:
             elif s.writes_global:
                 reasons[n] = "assigns globals (`global`); kept in its stage"
         while True:
-            data = lambda x: not (x in movable or x in self.imports or is_provided(x))  # noqa: E731
+            data = lambda x: not (x in movable or x in self.imports or is_provided(x))
             changed = False
             for n in sorted(movable):
                 c, s = defs[n]
@@ -226,7 +233,7 @@ class _Planner:
                     changed = True
             if not changed:
                 break
-        data = lambda x: not (x in movable or x in self.imports or is_provided(x))  # noqa: E731
+        data = lambda x: not (x in movable or x in self.imports or is_provided(x))
         direct = {n: [x for x in defs[n][1].deferred if data(x) and x != n] for n in movable}
         calls = {n: [x for x in defs[n][1].deferred if x in movable and x != n] for n in movable}
         kwargs = {n: list(dict.fromkeys(direct[n])) for n in movable}

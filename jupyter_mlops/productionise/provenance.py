@@ -20,7 +20,7 @@ class Segment:
     end: int = 0
     cells: list[int] = field(default_factory=list)
 
-    def copy(self) -> "Segment":
+    def copy(self) -> Segment:
         return Segment(self.cell, self.cell_id, self.cell_hash, self.cell_lines, self.how,
                        cells=list(self.cells))
 

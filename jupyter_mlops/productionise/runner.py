@@ -6,8 +6,8 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -15,14 +15,25 @@ from ..analysis import CellCache
 from ..notebook import Notebook, load_notebook
 from .capture import run_capture
 from .checking import run_tests
-from .codegen import (render_config, render_functions, render_pipeline, render_stage,
-                      third_party_requirements)
+from .codegen import (
+    render_config,
+    render_functions,
+    render_pipeline,
+    render_stage,
+    third_party_requirements,
+)
 from .errors import Cancelled, ProductioniseError
 from .model import ProductionisePlan, ProductioniseResult, TestOutcome
 from .planning import Blueprint, build_blueprint, package_name
 from .provenance import build_provenance
 from .statements import FactsCache
-from .versioning import (changelog_entry, code_hash, load_state, next_version, render_changelog)
+from .versioning import (
+    changelog_entry,
+    code_hash,
+    load_state,
+    next_version,
+    render_changelog,
+)
 from .writing import save_state, write_files
 
 Progress = Callable[[str, float], None]

@@ -134,7 +134,7 @@ def is_seed_call(qualname: str | None) -> bool:
 
 def is_commented_code(text: str) -> bool:
     body = text.lstrip()[1:].strip() if text.lstrip().startswith("#") else ""
-    if not body or body.startswith(("#", "%%")) and False:
+    if not body:
         return False
     if body[:1] in "!%" and len(body) > 1 and body[1].isalpha():
         return True
@@ -216,7 +216,7 @@ def _type_of(node: ast.AST, imports: dict[str, str], known: dict[str, str]) -> t
     if isinstance(node, (ast.Compare, ast.BoolOp)) or (
             isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
         return None, "maybe"
-    if isinstance(node, ast.Dict) or isinstance(node, ast.DictComp):
+    if isinstance(node, (ast.Dict, ast.DictComp)):
         return "dict", "maybe"
     if isinstance(node, (ast.List, ast.ListComp)):
         return "list", "maybe"
@@ -330,9 +330,7 @@ class _Classifier:
             return True
         if root in self.plot_names:
             return not text.endswith("savefig")
-        if isinstance(call.func, ast.Attribute) and call.func.attr in PLOT_METHODS:
-            return True
-        return False
+        return isinstance(call.func, ast.Attribute) and call.func.attr in PLOT_METHODS
 
     def plotting(self, stmt: ast.stmt) -> bool:
         if isinstance(stmt, (ast.Expr, ast.Assign)) and isinstance(stmt.value, ast.Call):

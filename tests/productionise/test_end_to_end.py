@@ -12,9 +12,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from productionise_helpers import (
+    MESSY,
+    NOTEBOOKS,
+    code_lines,
+    make_venv,
+    pip_install,
+    tree_bytes,
+)
 
 from jupyter_mlops import api
-from productionise_helpers import MESSY, NOTEBOOKS, code_lines, make_venv, pip_install, tree_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -4,15 +4,19 @@ lines with reasons, explanations for notebooks that cannot be extracted, provena
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from productionise_helpers import (
+    MESSY,
+    NOTEBOOKS,
+    code_lines,
+    tree_bytes,
+    write_notebook,
+)
 
 from jupyter_mlops import api
-from jupyter_mlops.notebook import load_notebook
 from jupyter_mlops.productionise.provenance import build_provenance, covered_lines
 from jupyter_mlops.productionise.runner import generate_code, plan
-from productionise_helpers import MESSY, NOTEBOOKS, code_lines, tree_bytes, write_notebook
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jupyter_mlops.productionise.codegen import indent
 from jupyter_mlops.productionise.merge import merge3

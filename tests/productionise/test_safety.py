@@ -6,7 +6,6 @@ and the command line."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -14,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from productionise_helpers import tree_bytes, write_notebook
 
 from jupyter_mlops import api
 from jupyter_mlops.cli import main
 from jupyter_mlops.productionise import Cancelled, ProductioniseError
-from productionise_helpers import TINY, tree_bytes, write_notebook
 
 pytestmark = pytest.mark.slow
 
