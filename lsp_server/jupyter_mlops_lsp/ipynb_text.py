@@ -56,18 +56,26 @@ def locate_cells(text: str, notebook: Notebook) -> list[JsonCellLines]:
         lines = cell.source.split("\n")
         located = JsonCellLines(doc_lines=[key_line] * len(lines), whole=set(range(1, len(lines) + 1)))
         pos = key
+        # This cell's strings lie before the next cell's "source" key.
+        bound = text.find('"source"', key + 1)
+        bound = len(text) if bound == -1 else bound
         for i, line in enumerate(lines, start=1):
             piece = line + ("\n" if i < len(lines) else "")
-            found = -1
+            if not piece:
+                # A final empty line has no string of its own: it sits where the previous ended.
+                if i > 1:
+                    located.doc_lines[i - 1] = located.doc_lines[i - 2]
+                continue
+            found, ascii_only = -1, False
             for ascii_only in (False, True):
-                found = text.find(json.dumps(piece, ensure_ascii=ascii_only), pos)
+                found = text.find(json.dumps(piece, ensure_ascii=ascii_only), pos, bound)
                 if found != -1:
                     break
             if found == -1:
                 continue
             line_no = _line_of(starts, found)
             located.doc_lines[i - 1] = line_no
-            if json.dumps(line, ensure_ascii=False) == f'"{line}"':
+            if json.dumps(line, ensure_ascii=ascii_only) == f'"{line}"':
                 located.whole.discard(i)
                 located.shift[i] = found - starts[line_no] + 1
             pos = found + 1

@@ -164,6 +164,15 @@ class Session:
                 self.sent[uri] = diags
                 if self.push:
                     self._send(uri, diags)
+        view = self.views[key]
+        if view.kind == "notebook":
+            # A cell that stopped being Python code (now markdown, or another language) loses its marks.
+            for uri in set(view.all_uris()) - set(view.uris()):
+                if self.sent.get(uri):
+                    self.sent[uri] = []
+                    self.result_ids[uri] = self.result_ids.get(uri, 0) + 1
+                    if self.push:
+                        self._send(uri, [])
         for uri in cleared:
             self.result_ids.pop(uri, None)
             if self.sent.pop(uri, None) is not None and self.push:

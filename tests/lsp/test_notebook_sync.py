@@ -408,3 +408,24 @@ async def test_fix_all_source_action(client: LanguageClient, tmp_path: Path):
     assert all(a.kind == types.CodeActionKind.QuickFix for a in quick)
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     await settle(client)
+
+
+async def test_ranges_count_utf16_units_and_markdown_conversion_clears(client: LanguageClient):
+    nb = NotebookDoc(client, nb_uri("unicode"), ["label = '😀'; total = price", "x = 1"])
+    nb.open()
+    await settle(client)
+    [d] = nb.diagnostics(0)
+    text = nb.texts[0]
+    assert d.range.start.character == text.index("price") + 1  # '😀' is two UTF-16 units
+    assert d.range.end.character - d.range.start.character == len("price")
+    # The cell becomes markdown: its marks go.
+    nb.kinds[0] = "markdown"
+    nb.version += 1
+    cell = types.NotebookCell(kind=types.NotebookCellKind.Markup, document=nb.uris[0])
+    client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+        notebook_document=types.VersionedNotebookDocumentIdentifier(uri=nb.uri, version=nb.version),
+        change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(data=[cell]))))
+    await settle(client)
+    assert nb.diagnostics(0) == []
+    nb.close()
+    await settle(client)
