@@ -184,3 +184,18 @@ def test_cli_full_run_no_check(tiny, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", "productionise"],
                          capture_output=True, text=True)
     assert bad.returncode == 2
+
+
+def test_capture_uses_a_kernel_running_this_interpreter(tiny, tmp_path, monkeypatch):
+    """A broken `python3` kernelspec on the Jupyter path (as on a CI machine with a stale
+    user kernel) must not matter: the notebook runs on a kernelspec for sys.executable."""
+    bogus = tmp_path / "jupyter" / "kernels" / "python3"
+    bogus.mkdir(parents=True)
+    (bogus / "kernel.json").write_text(json.dumps({
+        "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "broken", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = api.productionise(tiny, out_dir=tmp_path / "pkg", check=False)
+    assert result.success, result.summary()
+    assert result.results["mean"] == 8.0
