@@ -5,7 +5,7 @@ capture (papermill run of the notebook) -> writing (three-way merge, versions) -
 (the generated tests in a fresh process).
 """
 
-from .errors import Cancelled, NotExtractableError, Problem, ProductioniseError
+from .errors import Cancelled, Problem, ProductioniseError
 from .model import (
                     Artifact,
                     Conflict,
@@ -20,6 +20,5 @@ from .model import (
 )
 from .runner import plan, productionise
 
-__all__ = ["Artifact", "Cancelled", "Conflict", "DroppedLine", "FunctionInfo", "NotExtractableError",
-           "Parameter", "Problem", "ProductioniseError", "ProductionisePlan", "ProductioniseResult",
+__all__ = ["Artifact", "Cancelled", "Conflict", "DroppedLine", "FunctionInfo", "Parameter", "Problem", "ProductioniseError", "ProductionisePlan", "ProductioniseResult",
            "Stage", "StageParam", "TestOutcome", "plan", "productionise"]

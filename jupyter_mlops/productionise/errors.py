@@ -41,17 +41,6 @@ class ProductioniseError(JupyterMlopsError):
     """Productionise could not run (bad output directory, bad package name, ...)."""
 
 
-class NotExtractableError(ProductioniseError):
-    """The notebook cannot be turned into a package; `problems` say where and why."""
-
-    def __init__(self, path: str, problems: list[Problem]) -> None:
-        first = str(problems[0]) if problems else "unknown problem"
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{path}: cannot productionise: {first}{more}")
-        self.path = path
-        self.problems = problems
-
-
 class Cancelled(ProductioniseError):
     """The caller cancelled the run."""
 
