@@ -3,7 +3,8 @@
 Both servers get the same notebook through LSP notebook sync, from the same client, in the same
 run. Measured, over N rounds after two warm-up rounds:
 
-- didOpen: from sending `notebookDocument/didOpen` until diagnostics for every code cell arrived;
+- didOpen: from sending `notebookDocument/didOpen` until diagnostics for every code cell arrived
+  (every round's notebook has new cell texts, so no server can answer from an earlier parse);
 - didChange: from sending a one-cell `notebookDocument/didChange` until that cell's updated
   diagnostics arrived (the edit alternates between two texts, so the findings really change).
 
@@ -132,7 +133,9 @@ async def measure(name: str, command: list[str], cells: list[tuple[str, str]], r
     results: dict[str, list[float]] = {"didOpen": [], "didChange": []}
     changed_cell = next(i for i in range(len(cells) // 2, len(cells)) if cells[i][0] == "code")
     variants = ["clean_x = frame_a.dropna()\nprint(clean_x)", "clean_x = missing_frame.dropna()\nprint(clean_x)"]
+    base = cells
     for r in range(rounds + 2):
+        cells = [(kind, f"{src}\n# round {r}" if kind == "code" else src) for kind, src in base]
         nb_uri = (workdir / f"round_{r}_{name}.ipynb").as_uri()
         uris = [f"vscode-notebook-cell:{workdir}/round_{r}_{name}.ipynb#C{i}" for i in range(len(cells))]
         code_uris = {u for u, (kind, _) in zip(uris, cells) if kind == "code"}
