@@ -13,8 +13,9 @@ saying which editor document and which lines hold that cell. Converting a findin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -116,8 +117,7 @@ class DocumentView:
             ec = len(self.doc_text(slot.uri, el))
         ec = min(ec, len(self.doc_text(slot.uri, el)))
         sc = min(sc, len(self.doc_text(slot.uri, sl)))
-        if (el, ec) < (sl, sc):
-            el, ec = sl, sc
+        el, ec = max((el, ec), (sl, sc))
         return sl, sc, el, ec
 
     def cell_end(self, slot: Slot) -> tuple[int, int]:

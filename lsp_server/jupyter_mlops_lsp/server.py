@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -59,7 +60,7 @@ def guarded(fn: Callable) -> Callable:
     def wrapper(ls: MlopsLanguageServer, params: Any) -> None:
         try:
             fn(ls, params)
-        except Exception as exc:  # noqa: BLE001 - the server must stay up whatever happens
+        except Exception as exc:
             log.exception("jupyter-mlops: %s failed", fn.__name__)
             ls.window_log_message(types.LogMessageParams(
                 type=types.MessageType.Error, message=f"jupyter-mlops: {fn.__name__} failed: {exc!r}"))

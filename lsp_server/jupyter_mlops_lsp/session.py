@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lsprotocol import types
 
 from jupyter_mlops.analysis import CellCache
 from jupyter_mlops.errors import FixError, UnknownRuleError
+from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.findings import Applicability, Edit, Finding
 from jupyter_mlops.linter.fixes import apply_edits, fix_notebook
-from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.notebook.writer import render_ipynb
 
 from . import convert

@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import ConfigError
-from jupyter_mlops.linter.config import LintConfig, config_from_table, find_pyproject, load_config
+from jupyter_mlops.linter.config import (
+    LintConfig,
+    config_from_table,
+    find_pyproject,
+    load_config,
+)
 
 SECTION = "jupyterMlops"
 
@@ -27,7 +32,7 @@ class EditorSettings:
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def parse(cls, value: Any) -> "EditorSettings":
+    def parse(cls, value: Any) -> EditorSettings:
         """Read the `jupyterMlops` settings object; wrong shapes are reported, not raised."""
         if value is None:
             return cls()

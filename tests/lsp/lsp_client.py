@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any, Union
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -61,7 +62,6 @@ def install_client_handlers(client: LanguageClient) -> None:
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams):
         client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
-        return None
 
 
 async def settle(client: LanguageClient) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jupyter_mlops_lsp.documents import encoder, from_text_document
+from jupyter_mlops_lsp.ipynb_text import locate_cells
 from lsprotocol import types
 
 from jupyter_mlops.notebook import parse_ipynb
-from jupyter_mlops_lsp.documents import encoder, from_text_document
-from jupyter_mlops_lsp.ipynb_text import locate_cells
 
 line = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
                max_size=15)

@@ -10,6 +10,16 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from lsp_client import (
+    NB_URI,
+    SERVER,
+    NotebookDoc,
+    apply_text_edits,
+    by_code,
+    capabilities,
+    install_client_handlers,
+    settle,
+)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -18,9 +28,6 @@ from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.findings import Applicability
 from jupyter_mlops.linter.lessons import example_notebook
 from jupyter_mlops.linter.rule import all_rules
-
-from helpers import (NB_URI, SERVER, NotebookDoc, apply_text_edits, by_code, capabilities,
-                     install_client_handlers, settle)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -214,7 +221,7 @@ async def test_fix_code_action_applies_and_the_finding_goes(client: LanguageClie
     nb = NotebookDoc(client, nb_uri("fix"), sources, ["code" if k == "code" else "markdown" for k in kinds])
     nb.open()
     await settle(client)
-    count = lambda: sum(len(by_code(nb.diagnostics(i), rule.code)) for i in range(len(sources)))  # noqa: E731
+    count = lambda: sum(len(by_code(nb.diagnostics(i), rule.code)) for i in range(len(sources)))
     before = count()
     cell = next(i for i in range(len(sources)) if by_code(nb.diagnostics(i), rule.code))
     diag = by_code(nb.diagnostics(cell), rule.code)[0]

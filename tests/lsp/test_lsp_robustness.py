@@ -6,12 +6,20 @@ import random
 
 import pytest
 import pytest_lsp
+from lsp_client import (
+    NB_URI,
+    SERVER,
+    NotebookDoc,
+    capabilities,
+    cell_uri,
+    install_client_handlers,
+    raw_notify,
+    raw_request,
+    settle,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-from helpers import (NB_URI, SERVER, NotebookDoc, capabilities, cell_uri, install_client_handlers, raw_notify,
-                     raw_request, settle)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

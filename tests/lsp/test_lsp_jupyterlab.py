@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jupyter_mlops_lsp.virtual_document import (
+    is_virtual_notebook,
+    split_virtual_document,
+)
+from lsp_client import SERVER, by_code, capabilities, install_client_handlers, settle
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-from jupyter_mlops_lsp.virtual_document import is_virtual_notebook, split_virtual_document
-
-from helpers import SERVER, by_code, capabilities, install_client_handlers, settle
-
 
 # -- how @jupyterlab/lsp builds the document (VirtualDocument.appendCodeBlock / value) ----------
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
+from lsp_client import (
+    NB_URI,
+    SERVER,
+    NotebookDoc,
+    capabilities,
+    install_client_handlers,
+    settle,
+)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-from helpers import NB_URI, SERVER, NotebookDoc, capabilities, install_client_handlers, settle
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
