@@ -85,8 +85,7 @@ def _refresh_notebook(ls: MlopsLanguageServer, uri: str, touched: set[str] | Non
     if nb is None:
         return
     view = documents.from_notebook_document(nb, _text_of(ls), ls.session.views.get(uri))
-    changed = ls.session.put(view, touched)
-    _after_change(ls, changed - (touched or set()))
+    ls.session.put(view, touched)
 
 
 def _refresh_text(ls: MlopsLanguageServer, uri: str) -> None:
@@ -97,10 +96,10 @@ def _refresh_text(ls: MlopsLanguageServer, uri: str) -> None:
     ls.session.put(view, {uri})
 
 
-def _after_change(ls: MlopsLanguageServer, others: set[str]) -> None:
+def _refresh_pulls(ls: MlopsLanguageServer) -> None:
     """Pulling clients learn that documents they did not edit have new diagnostics."""
     caps = ls.client_capabilities.workspace
-    if not ls.session.push and others and caps and caps.diagnostics and caps.diagnostics.refresh_support:
+    if not ls.session.push and caps and caps.diagnostics and caps.diagnostics.refresh_support:
         ls.workspace_diagnostic_refresh(None)
 
 
@@ -126,6 +125,7 @@ def create_server() -> MlopsLanguageServer:
         server.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     server.session = Session(send, notify)
+    server.session.on_relint = lambda: _refresh_pulls(server)
 
     # -- lifecycle -------------------------------------------------------------------------
     @server.feature(types.INITIALIZE)

@@ -57,7 +57,10 @@ class Session:
         self.resolver = ConfigResolver()
         self.editor = EditorSettings()
         self.encoding: str | None = None
-        self.push = True  # False when the client pulls diagnostics
+        # False when the client pulls diagnostics. Notebook cells are pushed to every client:
+        # VS Code's language client (9.x) never pulls diagnostics for cells.
+        self.push = True
+        self.on_relint: Callable[[], None] = lambda: None  # tells pulling clients to pull again
         self.client_commands: set[str] = set()
         self.views: dict[str, DocumentView] = {}
         self.owner: dict[str, str] = {}  # editor document URI -> view key
@@ -107,10 +110,11 @@ class Session:
         self.located.pop(key, None)
         if view is None:
             return
+        push = self.push or view.kind == "notebook"
         for uri in view.all_uris():
             self.owner.pop(uri, None)
             self.result_ids.pop(uri, None)
-            if self.sent.pop(uri, None) is not None and self.push:
+            if self.sent.pop(uri, None) is not None and push:
                 self._send(uri, [])  # closed: clear its marks
 
     def view_of(self, uri: str) -> DocumentView | None:
@@ -147,6 +151,8 @@ class Session:
         for key in list(self.views):
             self.lint(key)
             self.publish(key, force=set())
+        if not self.push:
+            self.on_relint()
 
     def diagnostics(self, key: str) -> dict[str, list[types.Diagnostic]]:
         view = self.views[key]
@@ -157,13 +163,14 @@ class Session:
 
     def publish(self, key: str, force: set[str], cleared: set[str] = frozenset()) -> set[str]:
         changed: set[str] = set()
+        push = self.push or self.views[key].kind == "notebook"
         for uri, diags in self.diagnostics(key).items():
             if diags != self.sent.get(uri, []) or uri not in self.sent:
                 changed.add(uri)
                 self.result_ids[uri] = self.result_ids.get(uri, 0) + 1
             if uri in changed or uri in force:
                 self.sent[uri] = diags
-                if self.push:
+                if push:
                     self._send(uri, diags)
         view = self.views[key]
         if view.kind == "notebook":
@@ -172,11 +179,11 @@ class Session:
                 if self.sent.get(uri):
                     self.sent[uri] = []
                     self.result_ids[uri] = self.result_ids.get(uri, 0) + 1
-                    if self.push:
+                    if push:
                         self._send(uri, [])
         for uri in cleared:
             self.result_ids.pop(uri, None)
-            if self.sent.pop(uri, None) is not None and self.push:
+            if self.sent.pop(uri, None) is not None and push:
                 self._send(uri, [])
         return changed
 

@@ -31,28 +31,52 @@ async def _pull(client: LanguageClient, uri: str, previous: str | None = None):
         text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous))
 
 
-async def test_pull_reports_per_cell_with_result_ids_and_refresh(client: LanguageClient):
-    nb = NotebookDoc(client, NB_URI.replace("analysis", "pull"), ["total = price * 3", "price = 10"])
-    nb.open()
+async def test_text_documents_are_pulled_with_result_ids(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "script.py").as_uri()
+    text = "# %%\ntotal = price * 3\n\n# %%\nprice = 10\n"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
     await settle(client)
-    assert client.diagnostics == {}, "a pulling client is not pushed to"
-    first = await _pull(client, nb.uris[0])
+    assert uri not in client.diagnostics, "a pulling client is not pushed to"
+    first = await _pull(client, uri)
     assert first.kind == "full" and [d.code for d in first.items] == ["NB103"]
     assert first.items[0].data["rule"] == "use-before-define"
-    clean = await _pull(client, nb.uris[1])
-    assert clean.kind == "full" and list(clean.items) == []
     # Nothing changed: the server says so instead of resending.
-    again = await _pull(client, nb.uris[0], first.result_id)
+    again = await _pull(client, uri, first.result_id)
     assert again.kind == "unchanged" and again.result_id == first.result_id
-    # An edit of cell 1 changes cell 0's findings: the client is told to pull again.
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text.replace("price = 10", "cost = 10"))]))
+    await settle(client)
+    after = await _pull(client, uri, first.result_id)
+    assert after.kind == "full" and [d.code for d in after.items] == ["NB104"]
+    # A settings change re-lints everything: the client is told to pull again.
     refreshes = client.diagnostic_refresh_count
-    nb.set_text(1, "cost = 10")
+    client.set_configuration({"jupyterMlops": {"ignore": ["NB104"]}})
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await settle(client)
     await settle(client)
     assert client.diagnostic_refresh_count > refreshes
-    after = await _pull(client, nb.uris[0], first.result_id)
-    assert after.kind == "full" and [d.code for d in after.items] == ["NB104"]
+    assert list((await _pull(client, uri)).items) == []
+    client.set_configuration({"jupyterMlops": {}})
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await settle(client)
     # Unknown documents get an empty report, not an error.
     unknown = await _pull(client, "file:///nowhere/else.ipynb")
     assert list(unknown.items) == []
+
+
+async def test_notebook_cells_are_pushed_even_to_pulling_clients(client: LanguageClient):
+    """VS Code's language client does not pull diagnostics for notebook cells."""
+    nb = NotebookDoc(client, NB_URI.replace("analysis", "pull"), ["total = price * 3", "price = 10"])
+    nb.open()
+    await settle(client)
+    assert nb.codes(0) == ["NB103"] and nb.diagnostics(1) == []
+    # A client that does pull cells gets the same answer.
+    pulled = await _pull(client, nb.uris[0])
+    assert [d.code for d in pulled.items] == ["NB103"]
+    nb.set_text(1, "cost = 10")
+    await settle(client)
+    assert nb.codes(0) == ["NB104"]
     nb.close()
     await settle(client)
