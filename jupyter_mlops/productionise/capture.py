@@ -29,10 +29,13 @@ _SETUP = r'''
 def __jm_setup():
     import pickle, sys
     store = {}
-    def capture(stage, when, names, synthetic):
+    def capture(stage, when, names, synthetic, secrets=()):
         ns = sys.modules["__main__"].__dict__
         slot = store.setdefault(stage, {"inputs": {}, "outputs": {}, "skipped": {}, "unbound": []})
         for name in names:
+            if name in secrets:
+                slot["skipped"][name] = "a secret: never stored"
+                continue
             if name in ns:
                 value = ns[name]
             elif name in synthetic:
@@ -116,7 +119,8 @@ def instrumented(bp: Blueprint, capture_file: str, results_file: str) -> tuple[d
     """The notebook as nbformat-4 JSON with capture cells; and new index -> original index."""
     nb = bp.notebook
     # lifted parameters: a stage may read one before the notebook cell that defines it ran
-    synthetic = {var: prm.value for var, prm in bp.param_fields.items()}
+    synthetic = {var: prm.value for var, prm in bp.param_fields.items() if prm.role != "secret"}
+    secrets = sorted(bp.secret_names)
     firsts = {sp.stage.cells[0]: sp for sp in bp.stages}
     lasts = {sp.stage.cells[-1]: sp for sp in bp.stages}
     cells, mapping = [], {}
@@ -130,7 +134,7 @@ def instrumented(bp: Blueprint, capture_file: str, results_file: str) -> tuple[d
         if cell.index in firsts:
             sp = firsts[cell.index]
             names = [p.name for p in sp.stage.params if p.source != "output_dir"]
-            cells.append(code(f"__jm_capture({sp.stage.name!r}, 'inputs', {names!r}, {synthetic!r})"))
+            cells.append(code(f"__jm_capture({sp.stage.name!r}, 'inputs', {names!r}, {synthetic!r}, {secrets!r})"))
         mapping[len(cells)] = cell.index
         if cell.cell_type == "code":
             cells.append({"cell_type": "code", "execution_count": None, "id": f"nb-{cell.index}",
@@ -141,7 +145,7 @@ def instrumented(bp: Blueprint, capture_file: str, results_file: str) -> tuple[d
         if cell.index in lasts:
             sp = lasts[cell.index]
             names = [r.name for r in sp.stage.returns]
-            cells.append(code(f"__jm_capture({sp.stage.name!r}, 'outputs', {names!r}, {{}})"))
+            cells.append(code(f"__jm_capture({sp.stage.name!r}, 'outputs', {names!r}, {{}}, {secrets!r})"))
     artificial = {var for var, prm in bp.param_fields.items() if not prm.is_result}
     names = [n for n in bp.result_names if n not in artificial]
     cells.append(code(f"__jm_finish({capture_file!r}, {results_file!r}, {names!r})"))

@@ -100,7 +100,8 @@ def _spec(bp: Blueprint, p: PlacedStmt, *, in_module: bool = False) -> RewriteSp
         kwargs={k: v for k, v in bp.kwargs.items() if v and k in referenced},
         seeds={key: bp.seed_vars[key] for key in s.seeds if key in bp.seed_vars},
         reads={lit: bp.read_vars[lit] for lit in s.reads if lit in bp.read_vars},
-        writes={lit for lit in (*s.writes, *bp.extra_writes.get((p.cell.index, s.line), ()))
+        writes={lit: bp.artifact_literals[lit]
+                for lit in (*s.writes, *bp.extra_writes.get((p.cell.index, s.line), ()))
                 if lit in bp.artifact_literals},
         output_var=bp.output_var,
         nonlocal_globals=(not in_module and s.kind == "def" and s.writes_global),
@@ -314,7 +315,7 @@ def render_pipeline(bp: Blueprint) -> GeneratedFile:
     w.add("import os")
     w.add("from typing import Any")
     w.add("")
-    w.add("from ._runtime import plain_results")
+    w.add("from ._runtime import plain_results, under")
     w.add("from .config import ARTIFACTS, Params")
     for sp in bp.stages:
         w.add(f"from .stages.{sp.stage.module} import {sp.stage.name}")
@@ -331,7 +332,9 @@ def render_pipeline(bp: Blueprint) -> GeneratedFile:
     w.add(f"{INDENT * 2}os.makedirs(os.path.dirname(os.path.join(_output_dir, _artifact)) or _output_dir, exist_ok=True)")
     for prm in bp.plan.parameters:
         if prm.role == "artifact":
-            w.add(f"{INDENT}{prm.name} = os.path.join(_output_dir, _params.{prm.field})")
+            w.add(f"{INDENT}{prm.name} = under(_output_dir, _params.{prm.field})")
+        elif prm.role == "secret":
+            w.add(f'{INDENT}{prm.name} = _params.{prm.field} or os.environ.get("{prm.name}", "")')
         else:
             w.add(f"{INDENT}{prm.name} = _params.{prm.field}")
     for sp in bp.stages:

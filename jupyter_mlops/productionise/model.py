@@ -63,7 +63,7 @@ class Parameter:
     @property
     def is_result(self) -> bool:
         """Lifted seeds and relocated paths are configuration, not results of the notebook."""
-        return self.origin != "seed" and self.role not in ("input", "artifact")
+        return self.origin != "seed" and self.role not in ("input", "artifact", "secret")
 
 
 @dataclass

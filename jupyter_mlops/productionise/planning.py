@@ -30,6 +30,7 @@ from .statements import DEFAULT_FACTS_CACHE, CellFacts, FactsCache, Stmt
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _STAGE_TAG = re.compile(r"^stage[:=](.+)$")
 PARAMETERS_TAG = "parameters"
+_SECRET = re.compile(r"(?i)(token|secret|passw(or)?d|api_?key|private_?key|credential|access_?key)")
 
 
 @dataclass
@@ -66,13 +67,14 @@ class Blueprint:
     param_fields: dict[str, Parameter]  # notebook variable -> parameter
     seed_vars: dict[tuple[str, int], str]  # (kind, value) -> variable
     read_vars: dict[str, str]  # literal input path -> variable
-    artifact_literals: set[str]
+    artifact_literals: dict[str, str]  # written literal -> path under the output directory
     result_names: list[str]
     requirements: list[str]
     output_var: str = "output_dir"
     extra_writes: dict[tuple[int, int], set[str]] = field(default_factory=dict)
     star_names: set[str] = field(default_factory=set)
     star_lines: list[str] = field(default_factory=list)
+    secret_names: set[str] = field(default_factory=set)  # secrets and values computed from them
 
 
 def slug(text: str) -> str:
@@ -277,10 +279,13 @@ class _Planner:
                     if var in param_fields:
                         row.append(PlacedStmt(cell, s, "code"))
                         continue
-                    role = ("artifact" if var in write_names and isinstance(value, str) else
+                    role = ("secret" if isinstance(value, str) and _SECRET.search(var) else
+                            "artifact" if var in write_names and isinstance(value, str) else
                             "input" if var in read_names and isinstance(value, str) else "")
                     origin = ("parameters cell" if cell.index == params_cell else
                               {"artifact": "artifact path", "input": "input path"}.get(role, "constant"))
+                    if role == "secret":  # never copied into generated code: read from the environment
+                        origin, value = "secret (from the environment)", ""
                     param_fields[var] = Parameter(_field_name(var, fields_taken), var, value,
                                                   _type_name(value), origin, cell.index, s.line, role)
                     row.append(PlacedStmt(cell, s, "param", f"lifted to config.Params ({origin})"))
@@ -310,7 +315,7 @@ class _Planner:
         # 3. seeds and literal paths become parameters too
         seed_vars: dict[tuple[str, int], str] = {}
         read_vars: dict[str, str] = {}
-        artifact_literals: set[str] = set()
+        artifact_literals: dict[str, str] = {}
         for row in placed.values():
             for p in row:
                 if p.fate != "code":
@@ -330,12 +335,20 @@ class _Planner:
                         read_vars[lit] = var
                         param_fields[var] = Parameter(var, var, lit, "str", "input path", p.cell.index, p.stmt.line, "input")
                 for lit in (*p.stmt.writes, *self.extra_writes.get((p.cell.index, p.stmt.line), ())):
-                    if not lit.startswith(("/", "http://", "https://")):
-                        artifact_literals.add(lit)
-                        plan.artifacts.append(Artifact(lit, p.cell.index, p.stmt.line, "literal"))
+                    if lit.startswith(("http://", "https://", "s3://", "gs://")) or lit in artifact_literals:
+                        continue
+                    # absolute paths are relocated too: the package writes only under its output dir
+                    rel = PurePosixPath(lit).name if PurePosixPath(lit).is_absolute() else lit
+                    if not rel or rel in ("/", ".") or ".." in PurePosixPath(rel).parts:
+                        continue
+                    artifact_literals[lit] = rel
+                    plan.artifacts.append(Artifact(rel, p.cell.index, p.stmt.line,
+                                                   "literal" if rel == lit else f"relocated from {lit}"))
         for var, prm in param_fields.items():
             if prm.role == "artifact":
-                plan.artifacts.append(Artifact(str(prm.value), prm.cell, prm.line, f"constant {var}"))
+                rel = PurePosixPath(str(prm.value))
+                plan.artifacts.append(Artifact(rel.name if rel.is_absolute() else str(rel), prm.cell,
+                                               prm.line, f"constant {var}"))
         plan.parameters = list(param_fields.values())
         plan.input_files = sorted({str(p.value) for p in plan.parameters if p.role == "input"})
 
@@ -503,8 +516,18 @@ class _Planner:
             for n, (kind, k) in inputs.items():
                 if kind == "stage" and n not in outputs[k]:
                     outputs[k].append(n)
+        # values computed from a secret are never captured, stored or returned
+        tainted = {v for v, prm in bp.param_fields.items() if prm.role == "secret"}
+        for row in bp.placed.values():
+            for p in row:
+                if p.fate == "code" and set(p.stmt.uses + p.stmt.deferred) & tainted:
+                    tainted.update(p.stmt.binds)
+                    tainted.update(p.stmt.mutates)
+        bp.secret_names = tainted
         results = []
         for n, (kind, k) in providers.items():
+            if n in tainted:
+                continue
             s = last_binding.get(n)
             plain = s.plain.get(n, "no") if s else ("yes" if kind == "params" else "no")
             if n.startswith("_") or n in self.movable or plain == "no":

@@ -23,7 +23,7 @@ class RewriteSpec:
     kwargs: dict[str, list[str]] = field(default_factory=dict)
     seeds: dict[tuple[str, int], str] = field(default_factory=dict)
     reads: dict[str, str] = field(default_factory=dict)  # literal -> variable
-    writes: set[str] = field(default_factory=set)  # literals to put under output_dir
+    writes: dict[str, str] = field(default_factory=dict)  # literal -> path under output_dir
     nonlocal_globals: bool = False
     output_var: str = "output_dir"
     add_params: dict[str, list[str]] = field(default_factory=dict)  # def name -> new kw-only params
@@ -169,7 +169,9 @@ class _Rewriter(cst.CSTTransformer):
         if value in self.spec.writes:
             self.changed = True
             self.needs.add("os")
-            return cst.parse_expression(f"os.path.join({self.spec.output_var}, {original.value})")
+            rel = self.spec.writes[value]
+            text = original.value if rel == value else repr(rel)
+            return cst.parse_expression(f"os.path.join({self.spec.output_var}, {text})")
         return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name):

@@ -361,6 +361,8 @@ class _Classifier:
                 return ""
             return "display-only expression"
         qual = resolve(dotted(value.func), self.imports) or ""
+        if qual in ("os.chdir",):
+            return "changes the working directory (notebook-only: paths are parameters)"
         if qual in DISPLAY_FUNCTIONS:
             return f"display-only call ({qual.rsplit('.', 1)[-1]})"
         if isinstance(value.func, ast.Attribute) and value.func.attr in DISPLAY_METHODS \

@@ -194,3 +194,17 @@ def test_plan_of_a_missing_file_raises_a_one_line_error(tmp_path):
     from jupyter_mlops.errors import NotebookReadError
     with pytest.raises(NotebookReadError, match="file not found"):
         api.plan_productionise(tmp_path / "nope.ipynb")
+
+
+def test_absolute_write_paths_are_relocated_under_the_output_directory(tmp_path):
+    nb = write_notebook(tmp_path / "abs.ipynb", [
+        ("code", "import os\nos.chdir('/home/someone/project')"),
+        ("code", "import pickle\nmodel = {'w': 1}\nwith open('/home/someone/models/m.pkl', 'wb') as fh:\n"
+                 "    pickle.dump(model, fh)")])
+    bp = plan(nb, tmp_path / "pkg")
+    assert [a.path for a in bp.plan.artifacts] == ["m.pkl"]
+    assert any("working directory" in d.reason for d in bp.plan.dropped)
+    texts, _ = generate_code(bp)
+    stage = next(t for k, t in texts.items() if "/stages/" in k and "pickle" in t)
+    assert "open(os.path.join(output_dir, 'm.pkl'), 'wb')" in stage
+    assert "/home/someone" not in "".join(texts.values())

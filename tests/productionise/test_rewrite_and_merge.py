@@ -54,7 +54,7 @@ def test_seeds_paths_and_globals():
             global count
             count += 1
     """, seeds={("seed", 42): "seed", ("random_state", 0): "random_state"},
-        reads={"data/in.csv": "in_csv_path"}, writes={"out.csv"}, nonlocal_globals=True)
+        reads={"data/in.csv": "in_csv_path"}, writes={"out.csv": "out.csv"}, nonlocal_globals=True)
     assert "np.random.default_rng(seed)" in out
     assert "Model(random_state=random_state, n=3)" in out
     assert "pd.read_csv(in_csv_path)" in out

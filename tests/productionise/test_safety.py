@@ -199,3 +199,16 @@ def test_capture_uses_a_kernel_running_this_interpreter(tiny, tmp_path, monkeypa
     result = api.productionise(tiny, out_dir=tmp_path / "pkg", check=False)
     assert result.success, result.summary()
     assert result.results["mean"] == 8.0
+
+
+def test_secrets_never_reach_the_generated_package(tmp_path):
+    nb = write_notebook(tmp_path / "sec.ipynb", [
+        ("code", 'API_TOKEN = "sk-live-1234567890abcdef"\nheaders = {"auth": API_TOKEN}\nsize = 3')])
+    out = tmp_path / "pkg"
+    result = api.productionise(nb, out_dir=out)
+    assert result.success, result.summary()
+    assert not [p for p in out.rglob("*") if p.is_file() and b"sk-live" in p.read_bytes()]
+    params = {p.name: p for p in result.plan.parameters}
+    assert params["API_TOKEN"].role == "secret" and params["API_TOKEN"].value == ""
+    assert 'os.environ.get("API_TOKEN", "")' in (out / "src/sec/pipeline.py").read_text()
+    assert result.results == {"size": 3}
