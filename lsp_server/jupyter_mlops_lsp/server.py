@@ -242,7 +242,7 @@ def create_server() -> MlopsLanguageServer:
 
     # -- features --------------------------------------------------------------------------
     @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
-                    types.DiagnosticOptions(identifier="jupyter-mlops", inter_file_dependencies=True,
+                    types.DiagnosticOptions(identifier="jupyter-mlops", inter_file_dependencies=False,
                                             workspace_diagnostics=False))
     def pull_diagnostics(ls: MlopsLanguageServer, params: types.DocumentDiagnosticParams):
         return ls.session.pull(params.text_document.uri, params.previous_result_id)
