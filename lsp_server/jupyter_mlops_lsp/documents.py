@@ -60,6 +60,7 @@ class DocumentView:
     versions: dict[str, int | None] = field(default_factory=dict)
     error: str | None = None  # the document is not a readable notebook
     original: str | None = None  # .ipynb JSON text, for fixes that rewrite it
+    unchanged: bool = False  # every cell is the same as in the previous view (a no-op change)
 
     # -- documents ---------------------------------------------------------------------------
     def uris(self) -> list[str]:
@@ -219,6 +220,10 @@ def from_notebook_document(nb: types.NotebookDocument, text_of: Callable[[str], 
         view.texts[c.document] = lines
         view.versions[c.document] = version
     view.notebook = Notebook(path=view.path or nb.uri, cells=cells, language=_language(nb.metadata))
+    if previous is not None and previous.notebook is not None and previous.kind == "notebook":
+        before = previous.notebook
+        view.unchanged = (len(before.cells) == len(cells) and before.language == view.notebook.language
+                          and all(a is b for a, b in zip(before.cells, cells)))
     return view
 
 

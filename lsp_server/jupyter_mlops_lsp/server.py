@@ -206,8 +206,10 @@ def create_server() -> MlopsLanguageServer:
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
     @guarded
     def notebook_did_save(ls: MlopsLanguageServer, params: types.DidSaveNotebookDocumentParams) -> None:
-        ls.session.resolver.invalidate()  # saving may follow a pyproject.toml edit
+        # Saving often follows a pyproject.toml edit the client did not report: look again.
+        ls.session.resolver.invalidate()
         _refresh_notebook(ls, params.notebook_document.uri, set())
+        ls.session.relint_all()
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     @guarded

@@ -101,7 +101,8 @@ class Session:
             gone = set(old.all_uris()) - set(view.all_uris())
             for uri in gone:
                 self.owner.pop(uri, None)
-        self.lint(view.key)
+        if not (view.unchanged and view.key in self.located):
+            self.lint(view.key)  # an edit that changed nothing (e.g. a save) keeps its findings
         return self.publish(view.key, force=(touched if touched is not None else set(view.uris())),
                             cleared=gone)
 
