@@ -913,18 +913,12 @@ class DataFlow:
                 self.leaks.append(Leak(event, cell, split_name))
 
 
-_FLOWS: dict[int, tuple[object, DataFlow]] = {}
-
-
 def data_flow(ctx: LintContext) -> DataFlow:
-    """The notebook's dataflow, built once and shared by the rules that read it."""
-    key = id(ctx.analysis)
-    cached = _FLOWS.get(key)
-    if cached is None or cached[0] is not ctx.analysis:
-        _FLOWS.clear()  # one notebook at a time: keep memory flat
-        cached = (ctx.analysis, DataFlow(ctx).run())
-        _FLOWS[key] = cached
-    return cached[1]
+    """The notebook's dataflow, built once per lint run and shared by the rules that read it."""
+    flow = ctx.memo.get("ml.data_flow")
+    if flow is None:
+        flow = ctx.memo["ml.data_flow"] = DataFlow(ctx).run()
+    return flow
 
 
 def estimator_like(qual: str) -> bool:
