@@ -127,6 +127,8 @@ class CellCache:
         self._lock = Lock()
         self.hits = 0
         self.misses = 0
+        # (rule, notebook context, cell text) -> findings of a cell-local rule for that cell
+        self._rules: OrderedDict[tuple[str, str, str], list] = OrderedDict()
 
     def get(self, source: str) -> CellAnalysis:
         with self._lock:
@@ -142,6 +144,20 @@ class CellCache:
             if len(self._items) > self._maxsize:
                 self._items.popitem(last=False)
         return result
+
+
+    def rule_findings(self, rule: str, context: str, source: str) -> list | None:
+        with self._lock:
+            found = self._rules.get((rule, context, source))
+            if found is not None:
+                self._rules.move_to_end((rule, context, source))
+            return found
+
+    def store_rule_findings(self, rule: str, context: str, source: str, findings: list) -> None:
+        with self._lock:
+            self._rules[(rule, context, source)] = findings
+            while len(self._rules) > self._maxsize * 8:
+                self._rules.popitem(last=False)
 
 
 DEFAULT_CACHE = CellCache()

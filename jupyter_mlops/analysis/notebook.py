@@ -38,6 +38,24 @@ class NotebookAnalysis:
         cells = {c.index: cache.get(c.source) for c in notebook.cells if c.is_code}
         return cls(notebook, cells)
 
+    def restricted(self, indices: list[int]) -> "NotebookAnalysis":
+        """A view that iterates only the given cells but answers notebook-wide questions
+        (imports, definitions, qualified names) for the whole notebook."""
+        view = NotebookAnalysis(self.notebook, {i: self.cells[i] for i in indices if i in self.cells})
+        for name in ("imports", "definitions", "opaque", "maybe_defined"):
+            view.__dict__[name] = getattr(self, name)
+        view.whole = self.whole
+        return view
+
+    @property
+    def whole(self) -> "NotebookAnalysis":
+        """The analysis of the whole notebook (a restricted view points back at it)."""
+        return self.__dict__.get("_whole", self)
+
+    @whole.setter
+    def whole(self, value: "NotebookAnalysis") -> None:
+        self.__dict__["_whole"] = value
+
     # -- iteration ------------------------------------------------------------------------
     def code(self) -> list[tuple[Cell, CellAnalysis]]:
         """Code cells in notebook order with their analysis (cells that failed to parse too)."""

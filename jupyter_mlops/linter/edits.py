@@ -60,7 +60,7 @@ def import_insertion_point(ctx: LintContext) -> tuple[Cell, int]:
 
 
 def _import_insertion_point(ctx: LintContext) -> tuple[Cell, int]:
-    for cell, a in ctx.analysis.parsed():
+    for cell, a in ctx.analysis.whole.parsed():
         if a.tree is None:
             continue
         last = None
@@ -118,7 +118,7 @@ def after_import_of(ctx: LintContext, module: str) -> tuple[Cell, int]:
     """Where setup lines for `module` go: after the top-level import block that first imports
     it (so the line never runs before its import), else `import_insertion_point`."""
     prefix = module + "."
-    for cell, a in ctx.analysis.parsed():
+    for cell, a in ctx.analysis.whole.parsed():
         body = a.tree.body if a.tree is not None else []
         for i, stmt in enumerate(body):
             if not isinstance(stmt, (ast.Import, ast.ImportFrom)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import os
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from ..notebook.model import Notebook
 from .config import LintConfig
 from .context import LintContext
 from .findings import FileResult, Finding, LintReport
+from .rule import Rule
 from .suppress import is_suppressed
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,12 @@ log = logging.getLogger(__name__)
 
 def lint_notebook(notebook: Notebook, config: LintConfig | None = None,
                   cache: CellCache | None = None) -> list[Finding]:
-    """All findings for one notebook model, sorted by position, noqa applied."""
+    """All findings for one notebook model, sorted by position, noqa applied.
+
+    With a `cache` (the language server and the JupyterLab server keep one), rules that look
+    at one cell at a time (`Rule.cell_local`) re-run only on cells whose text changed, as long
+    as the notebook's imports, definitions and the configuration are unchanged.
+    """
     config = config or LintConfig()
     analysis = NotebookAnalysis.build(notebook, cache)
     ctx = LintContext(notebook, analysis, config)
@@ -32,19 +39,85 @@ def lint_notebook(notebook: Notebook, config: LintConfig | None = None,
     rules = config.enabled_rules()
     if not notebook.is_python:
         rules = [r for r in rules if getattr(r, "language_independent", False)]
+    incremental = [r for r in rules if r.cell_local] if cache is not None else []
     for rule in rules:
+        if rule in incremental:
+            continue
         ctx.rule = rule
-        try:
-            findings.extend(rule().check(ctx))
-        except RecursionError:
-            log.warning("%s: rule %s gave up on a deeply nested expression", notebook.path, rule.name)
-        except Exception as exc:  # a bug in one rule must not cost the whole report (no traceback)
-            detail = (str(exc).splitlines() or [""])[0][:200]
-            log.error("%s: rule %s failed (%s: %s); its findings are missing - please report this",
-                      notebook.path, rule.name, type(exc).__name__, detail)
+        findings.extend(_run_rule(rule, ctx))
+    if incremental:
+        findings.extend(_run_cell_local(incremental, ctx, cache))
     findings = [f for f in findings if not is_suppressed(f, notebook)]
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _run_rule(rule: type[Rule], ctx: LintContext) -> list[Finding]:
+    try:
+        return list(rule().check(ctx))
+    except RecursionError:
+        log.warning("%s: rule %s gave up on a deeply nested expression", ctx.notebook.path, rule.name)
+    except Exception as exc:  # a bug in one rule must not cost the whole report (no traceback)
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        log.error("%s: rule %s failed (%s: %s); its findings are missing - please report this",
+                  ctx.notebook.path, rule.name, type(exc).__name__, detail)
+    return []
+
+
+def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache) -> list[Finding]:
+    """Cached findings for unchanged cells; the rule runs on a view of the changed cells only."""
+    analysis = ctx.analysis
+    context = _context_key(ctx)
+    code = analysis.code()
+    out: list[Finding] = []
+    views: dict[frozenset[int], LintContext] = {}
+    for rule in rules:
+        stale: list[int] = []
+        for cell, _ in code:
+            # The index is part of the key: a fix may depend on where the cell is (the first
+            # code cell receives new imports), not only on what it says.
+            hit = cache.rule_findings(rule.name, context, f"{cell.index}\0{cell.source}")
+            if hit is None:
+                stale.append(cell.index)
+            else:
+                out.extend(_restamp(f, cell) for f in hit)
+        if not stale:
+            continue
+        key = frozenset(stale)
+        sub = views.get(key)
+        if sub is None:
+            sub = ctx if len(stale) == len(code) else \
+                LintContext(ctx.notebook, analysis.restricted(stale), ctx.config)
+            views[key] = sub
+        sub.rule = rule
+        produced = _run_rule(rule, sub)
+        out.extend(produced)
+        by_cell: dict[int, list[Finding]] = {i: [] for i in stale}
+        for f in produced:
+            if f.cell in by_cell:
+                by_cell[f.cell].append(f)
+        for index, found in by_cell.items():
+            # A fix that edits another cell (an import added above) depends on that cell too.
+            if all(f.fix is None or all(e.cell == index for e in f.fix.edits) for f in found):
+                cache.store_rule_findings(rule.name, context,
+                                          f"{index}\0{ctx.notebook.cells[index].source}", found)
+    return out
+
+
+def _context_key(ctx: LintContext) -> str:
+    """What a cell-local rule may read beyond its cell: names, imports and configuration."""
+    a = ctx.analysis
+    text = repr((sorted(a.imports.items()), sorted(a.definitions), a.opaque, sorted(a.maybe_defined),
+                 ctx.notebook.path, repr(ctx.config)))
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _restamp(f: Finding, cell) -> Finding:
+    """A cached finding, placed on the cell where that text now is."""
+    fix = f.fix
+    if fix is not None:
+        fix = replace(fix, edits=tuple(replace(e, cell=cell.index) for e in fix.edits))
+    return replace(f, cell=cell.index, cell_id=cell.id, fix=fix)
 
 
 def lint_file(path: str | os.PathLike[str], config: LintConfig | None = None,

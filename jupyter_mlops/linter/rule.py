@@ -93,6 +93,10 @@ class Rule:
     hint: ClassVar[str] = ""  # one line shown under each finding
     fix: ClassVar[Applicability | None] = None  # applicability of the fix it offers, if any
     options: ClassVar[dict[str, Any]] = {}
+    # True when a cell's findings depend only on that cell's text plus the notebook's imports,
+    # definitions and the configuration: the engine may then re-run the rule on changed cells
+    # only. Such a rule must reach cells through `ctx.analysis.code()/parsed()` or `ctx.calls()`.
+    cell_local: ClassVar[bool] = False
 
     def check(self, ctx: "LintContext") -> Iterable[Finding]:
         raise NotImplementedError

@@ -267,6 +267,7 @@ class UnpinnedInstall(Rule):
     - [IPython: the %pip magic](https://ipython.readthedocs.io/en/stable/interactive/magics.html#magic-pip)
     """
 
+    cell_local = True
     code = "NB201"
     name = "unpinned-install"
     category = "dependencies"
@@ -348,6 +349,7 @@ class WildcardImport(Rule):
     - [IPython: %pylab is deprecated](https://ipython.readthedocs.io/en/stable/interactive/magics.html#magic-pylab)
     """
 
+    cell_local = True
     code = "NB202"
     name = "wildcard-import"
     category = "dependencies"

@@ -35,6 +35,7 @@ class SyntaxErrorRule(Rule):
     - [Python docs: What's new in Python 3.0, print is a function](https://docs.python.org/3/whatsnew/3.0.html#print-is-a-function)
     """
 
+    cell_local = True
     code = "NB001"
     name = "syntax-error"
     category = "correctness"

@@ -276,6 +276,7 @@ class BareExcept(Rule):
     - [Ruff: bare-except (E722)](https://docs.astral.sh/ruff/rules/bare-except/)
     """
 
+    cell_local = True
     code = "NB603"
     name = "bare-except"
     category = "maintainability"

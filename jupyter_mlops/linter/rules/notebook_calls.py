@@ -94,6 +94,7 @@ class NotebookRunsNotebook(Rule):
     - [Python docs: exec](https://docs.python.org/3/library/functions.html#exec)
     """
 
+    cell_local = True
     code = "NB107"
     name = "notebook-runs-notebook"
     category = "correctness"

@@ -440,6 +440,7 @@ class WorkingDirectoryChange(Rule):
     - [Python docs: pathlib](https://docs.python.org/3/library/pathlib.html)
     """
 
+    cell_local = True
     code = "NB302"
     name = "working-directory-change"
     category = "portability"

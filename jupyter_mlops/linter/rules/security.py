@@ -289,6 +289,7 @@ class HardcodedSecret(Rule):
     - [The Twelve-Factor App: Config](https://12factor.net/config)
     """
 
+    cell_local = True
     code = "NB401"
     name = "hardcoded-secret"
     category = "security"
@@ -482,6 +483,7 @@ class CredentialsInUrl(Rule):
     - [OWASP: Secrets Management Cheat Sheet](https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html)
     """
 
+    cell_local = True
     code = "NB402"
     name = "credentials-in-url"
     category = "security"
@@ -818,6 +820,7 @@ class UnsafeDeserialization(Rule):
     - [OWASP: Deserialization Cheat Sheet](https://cheatsheetseries.owasp.org/cheatsheets/Deserialization_Cheat_Sheet.html)
     """
 
+    cell_local = True
     code = "NB404"
     name = "unsafe-deserialization"
     category = "security"
@@ -929,6 +932,7 @@ class EvalExec(Rule):
     - [CWE-95: Eval Injection](https://cwe.mitre.org/data/definitions/95.html)
     """
 
+    cell_local = True
     code = "NB405"
     name = "eval-exec"
     category = "security"
@@ -1038,6 +1042,7 @@ class SqlStringFormatting(Rule):
     - [CWE-89: SQL Injection](https://cwe.mitre.org/data/definitions/89.html)
     """
 
+    cell_local = True
     code = "NB406"
     name = "sql-string-formatting"
     category = "security"
