@@ -745,7 +745,11 @@ class DataFlow:
                     self.model_classes.add(cls.name)
         for cell, a in cells:
             if a.tree is not None:
-                self._nodes = _CellNodes(a)
+                # Sorted per cell once: the analysis is cached by cell text, so this is too.
+                nodes = a.__dict__.get("_ml_cell_nodes")
+                if nodes is None:
+                    nodes = a.__dict__["_ml_cell_nodes"] = _CellNodes(a)
+                self._nodes = nodes
                 for stmt in _flat_statements(a.tree.body):
                     self._statement(cell, a, stmt)
         return self
