@@ -209,8 +209,7 @@ def _start_methods() -> list[str]:
 def _lint_chunk(args: tuple[list[str], LintConfig]) -> list[FileResult]:
     paths, config = args
     with _gc_paused():
-        # The notebook model stays behind: reports that show source lines reload it.
-        return [replace(lint_file(p, config), notebook=None) for p in paths]
+        return [lint_file(p, config) for p in paths]
 
 
 def _lint_parallel(files: list[str], config: LintConfig, jobs: int) -> list[FileResult] | None:

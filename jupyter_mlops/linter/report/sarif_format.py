@@ -109,12 +109,17 @@ def _descriptor(rule: type[Rule]) -> dict[str, Any]:
 def _artifact(path: str, base: Path) -> dict[str, Any]:
     """A URI relative to the source root when the file is under it, else an absolute file URI."""
     absolute = Path(os.path.abspath(path))  # the path as given (links not followed), normalised
-    for root in (base, Path(os.path.abspath(os.getcwd()))):
-        try:
-            rel = absolute.relative_to(root)
-        except ValueError:
-            continue
-        return {"uri": quote(rel.as_posix(), safe=_URI_SAFE), "uriBaseId": SRCROOT}
+    # The working directory may be reached through a symbolic link (os.getcwd() resolves it):
+    # try the path as given and resolved against the root as given and resolved.
+    candidates = (absolute, Path(os.path.realpath(absolute)))
+    roots = (base, Path(os.path.abspath(os.getcwd())), Path(os.path.realpath(base)))
+    for root in roots:
+        for candidate in candidates:
+            try:
+                rel = candidate.relative_to(root)
+            except ValueError:
+                continue
+            return {"uri": quote(rel.as_posix(), safe=_URI_SAFE), "uriBaseId": SRCROOT}
     return {"uri": absolute.as_uri()}
 
 
