@@ -127,8 +127,8 @@ class CellCache:
         self._lock = Lock()
         self.hits = 0
         self.misses = 0
-        # (rule, notebook context, cell text) -> findings of a cell-local rule for that cell
-        self._rules: OrderedDict[tuple[str, str, str], list] = OrderedDict()
+        # (rule, notebook context, cell index, cell text) -> findings of a cell-local rule for that cell
+        self._rules: OrderedDict[tuple[str, str, int, str], list] = OrderedDict()
 
     def get(self, source: str) -> CellAnalysis:
         with self._lock:
@@ -146,16 +146,14 @@ class CellCache:
         return result
 
 
-    def rule_findings(self, rule: str, context: str, source: str) -> list | None:
-        with self._lock:
-            found = self._rules.get((rule, context, source))
-            if found is not None:
-                self._rules.move_to_end((rule, context, source))
-            return found
+    def rule_findings(self, rule: str, context: str, index: int, source: str) -> list | None:
+        # No lock: a dict read is atomic, and a stale LRU position only costs an early eviction.
+        return self._rules.get((rule, context, index, source))
 
-    def store_rule_findings(self, rule: str, context: str, source: str, findings: list) -> None:
+    def store_rule_findings(self, rule: str, context: str, index: int, source: str,
+                            findings: list) -> None:
         with self._lock:
-            self._rules[(rule, context, source)] = findings
+            self._rules[(rule, context, index, source)] = findings
             while len(self._rules) > self._maxsize * 8:
                 self._rules.popitem(last=False)
 

@@ -59,10 +59,18 @@ class NotebookAnalysis:
     # -- iteration ------------------------------------------------------------------------
     def code(self) -> list[tuple[Cell, CellAnalysis]]:
         """Code cells in notebook order with their analysis (cells that failed to parse too)."""
-        return [(c, self.cells[c.index]) for c in self.notebook.cells if c.index in self.cells]
+        found = self.__dict__.get("_code")
+        if found is None:
+            found = self.__dict__["_code"] = [(c, self.cells[c.index]) for c in self.notebook.cells
+                                              if c.index in self.cells]
+        return list(found)  # callers may keep or change their copy
 
     def parsed(self) -> list[tuple[Cell, CellAnalysis]]:
-        return [(c, a) for c, a in self.code() if a.ok and not a.python.foreign]
+        found = self.__dict__.get("_parsed")
+        if found is None:
+            found = self.__dict__["_parsed"] = [(c, a) for c, a in self.code()
+                                                if a.ok and not a.python.foreign]
+        return list(found)
 
     # -- names ----------------------------------------------------------------------------
     @cached_property

@@ -76,7 +76,7 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         for cell, _ in code:
             # The index is part of the key: a fix may depend on where the cell is (the first
             # code cell receives new imports), not only on what it says.
-            hit = cache.rule_findings(rule.name, context, f"{cell.index}\0{cell.source}")
+            hit = cache.rule_findings(rule.name, context, cell.index, cell.source)
             if hit is None:
                 stale.append(cell.index)
             else:
@@ -99,8 +99,8 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         for index, found in by_cell.items():
             # A fix that edits another cell (an import added above) depends on that cell too.
             if all(f.fix is None or all(e.cell == index for e in f.fix.edits) for f in found):
-                cache.store_rule_findings(rule.name, context,
-                                          f"{index}\0{ctx.notebook.cells[index].source}", found)
+                cache.store_rule_findings(rule.name, context, index, ctx.notebook.cells[index].source,
+                                          found)
     return out
 
 
