@@ -9,6 +9,7 @@ import { Widget } from '@lumino/widgets';
 import { ApiError, post, requestAPI } from './api';
 import { checkIcon, errorIcon, packageIcon } from './icons';
 import { IJob } from './types';
+import { el } from './dom';
 
 export interface IProductioniseHost {
   /** Open a file (root-relative path) in the main area. */
@@ -20,21 +21,6 @@ export interface IProductioniseHost {
 }
 
 type Dict = { [key: string]: any };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 function section(title: string, count?: number): HTMLElement {
   const box = el('section', 'jp-mlops-plan-section');

@@ -13,6 +13,7 @@ import {
 import { Lessons } from './lessons';
 import { NotebookLinter } from './linter';
 import { IFinding, ILintResult, Severity } from './types';
+import { el } from './dom';
 
 export interface ISidebarActions {
   select(finding: IFinding): void;
@@ -28,21 +29,6 @@ const SEVERITY_LABEL: Record<Severity, [string, string]> = {
   warning: ['warning', 'warnings'],
   info: ['info', 'info']
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 function icon(labIcon: LabIcon, className = 'jp-mlops-icon'): HTMLElement {
   return labIcon.element({ className, tag: 'span' });

@@ -17,7 +17,6 @@ from ..context import LintContext
 from ..edits import add_keyword, after_import_of, insert_lines
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
-from .security import notebook_calls
 
 # -- random seeds ---------------------------------------------------------------------------
 
@@ -168,7 +167,7 @@ class MissingRandomSeed(Rule):
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         seeds: dict[str, list[tuple[int, int, int]]] = {}
         uses = []
-        for cell, a, call, qual in notebook_calls(ctx):
+        for cell, a, call, qual in ctx.calls():
             if not qual:
                 continue
             if qual in _SEEDS:
@@ -521,7 +520,7 @@ class MissingRandomState(Rule):
     fix = Applicability.SAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        calls = notebook_calls(ctx)
+        calls = ctx.calls()
         # `model.set_params(random_state=0)` later sets it after all.
         set_later = {c.func.value.id for _, _, c, _ in calls
                      if isinstance(c.func, ast.Attribute) and c.func.attr == "set_params"
@@ -1122,7 +1121,7 @@ class PickleModelExport(Rule):
     hint = "export to ONNX or skops (scikit-learn), state_dict/safetensors (PyTorch), .keras or a native format"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in notebook_calls(ctx):
+        for cell, a, call, qual in ctx.calls():
             if qual in _PICKLE_DUMPS:
                 obj = call.args[0] if call.args else next((k.value for k in call.keywords
                                                            if k.arg in ("obj", "value")), None)

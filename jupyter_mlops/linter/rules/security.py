@@ -204,11 +204,6 @@ def env_name(name: str) -> str:
 
 # -- helpers shared by the rules -------------------------------------------------------------
 
-def notebook_calls(ctx: LintContext) -> list[tuple[Cell, CellAnalysis, ast.Call, str | None]]:
-    """Every call with its qualified name; `LintContext` resolves them once per notebook."""
-    return ctx.calls()
-
-
 def _str_constants(a: CellAnalysis) -> Iterator[ast.Constant]:
     for node in a.nodes(ast.Constant):
         if isinstance(node.value, str):
@@ -627,7 +622,7 @@ class UnverifiedDownload(Rule):
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         urls = _Urls(ctx)
-        for cell, a, call, qual in notebook_calls(ctx):
+        for cell, a, call, qual in ctx.calls():
             msg = self._message(a, call, qual, urls, ctx.qualname) if qual else None
             if msg:
                 yield ctx.at_node(cell, a, call, msg)
@@ -830,7 +825,7 @@ class UnsafeDeserialization(Rule):
     fix = Applicability.SAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in notebook_calls(ctx):
+        for cell, a, call, qual in ctx.calls():
             if not qual:
                 continue
             short = ".".join(qual.split(".")[-2:])
@@ -941,7 +936,7 @@ class EvalExec(Rule):
     hint = "use ast.literal_eval or json.loads for data, getattr or a dict for dispatch, imports for code"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in notebook_calls(ctx):
+        for cell, a, call, qual in ctx.calls():
             if qual in ("eval", "exec", "builtins.eval", "builtins.exec"):
                 name = qual.rsplit(".", 1)[-1]
                 yield ctx.at_node(cell, a, call.func, f"`{name}()` runs a string as Python code")
@@ -1051,7 +1046,7 @@ class SqlStringFormatting(Rule):
     hint = "pass values as query parameters (execute(sql, params), read_sql(sql, con, params=...))"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, qual in notebook_calls(ctx):
+        for cell, a, call, qual in ctx.calls():
             method = call.func.attr if isinstance(call.func, ast.Attribute) else None
             if qual in _SQL_FUNCS or (qual is None and method in _SQL_METHODS):
                 strict = False
