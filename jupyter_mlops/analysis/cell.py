@@ -129,6 +129,9 @@ class CellCache:
         self.misses = 0
         # (rule, notebook context, cell index, cell text) -> findings of a cell-local rule for that cell
         self._rules: OrderedDict[tuple[str, str, int, str], list] = OrderedDict()
+        # Cross-lint state of notebook-wide passes (a dataflow's state after a prefix of cells),
+        # keyed by whatever the pass needs to be sure the state still holds.
+        self._states: OrderedDict[object, object] = OrderedDict()
 
     def get(self, source: str) -> CellAnalysis:
         with self._lock:
@@ -145,7 +148,6 @@ class CellCache:
                 self._items.popitem(last=False)
         return result
 
-
     def rule_findings(self, rule: str, context: str, index: int, source: str) -> list | None:
         # No lock: a dict read is atomic, and a stale LRU position only costs an early eviction.
         return self._rules.get((rule, context, index, source))
@@ -156,6 +158,17 @@ class CellCache:
             self._rules[(rule, context, index, source)] = findings
             while len(self._rules) > self._maxsize * 8:
                 self._rules.popitem(last=False)
+
+    def state(self, key: object) -> object | None:
+        """A notebook-wide pass's saved state (see `store_state`), or None."""
+        return self._states.get(key)
+
+    def store_state(self, key: object, value: object) -> None:
+        with self._lock:
+            self._states[key] = value
+            self._states.move_to_end(key)
+            while len(self._states) > self._maxsize:
+                self._states.popitem(last=False)
 
 
 DEFAULT_CACHE = CellCache()

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis import CellAnalysis, NotebookAnalysis
+from ..analysis import CellAnalysis, CellCache, NotebookAnalysis
 from ..notebook.model import Cell, Notebook
 from .config import LintConfig
 from .findings import Finding, Fix
@@ -22,6 +22,9 @@ class LintContext:
     _calls: list | None = field(default=None, repr=False)
     # Per-notebook results that several rules or fixes share (insertion points, dataflow).
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The long-lived cache of the caller (language server, JupyterLab server), when there is one:
+    # notebook-wide passes keep state there between lints so an edit does not redo them.
+    cache: CellCache | None = field(default=None, repr=False)
 
     @property
     def options(self) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def lint_notebook(notebook: Notebook, config: LintConfig | None = None,
     """
     config = config or LintConfig()
     analysis = NotebookAnalysis.build(notebook, cache)
-    ctx = LintContext(notebook, analysis, config)
+    ctx = LintContext(notebook, analysis, config, cache=cache)
     findings: list[Finding] = []
     rules = config.enabled_rules()
     if not notebook.is_python:
@@ -87,7 +87,7 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         sub = views.get(key)
         if sub is None:
             sub = ctx if len(stale) == len(code) else \
-                LintContext(ctx.notebook, analysis.restricted(stale), ctx.config)
+                LintContext(ctx.notebook, analysis.restricted(stale), ctx.config, cache=ctx.cache)
             views[key] = sub
         sub.rule = rule
         produced = _run_rule(rule, sub)
