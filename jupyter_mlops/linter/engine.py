@@ -70,29 +70,34 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
     context = _context_key(ctx)
     code = analysis.code()
     out: list[Finding] = []
-    views: dict[frozenset[int], LintContext] = {}
-    for rule in rules:
-        stale: list[int] = []
-        for cell, _ in code:
+    stale: dict[type[Rule], list[int]] = {}
+    names = [rule.name for rule in rules]
+    for cell, _ in code:
+        stored = cache.rule_findings(context, cell.index, cell.source)
+        if stored is not None and len(stored) == len(names):  # the usual case: every rule known
+            for found in stored.values():
+                out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
+            continue
+        for rule, name in zip(rules, names):
             # The index is part of the key: a fix may depend on where the cell is (the first
             # code cell receives new imports), not only on what it says.
-            hit = cache.rule_findings(rule.name, context, cell.index, cell.source)
-            if hit is None:
-                stale.append(cell.index)
+            found = stored.get(name) if stored is not None else None
+            if found is None:
+                stale.setdefault(rule, []).append(cell.index)
             else:
-                out.extend(_restamp(f, cell) for f in hit)
-        if not stale:
-            continue
-        key = frozenset(stale)
+                out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
+    views: dict[tuple[int, ...], LintContext] = {}
+    for rule, indices in stale.items():
+        key = tuple(indices)
         sub = views.get(key)
         if sub is None:
-            sub = ctx if len(stale) == len(code) else \
-                LintContext(ctx.notebook, analysis.restricted(stale), ctx.config, cache=ctx.cache)
+            sub = ctx if len(indices) == len(code) else \
+                LintContext(ctx.notebook, analysis.restricted(indices), ctx.config, cache=ctx.cache)
             views[key] = sub
         sub.rule = rule
         produced = _run_rule(rule, sub)
         out.extend(produced)
-        by_cell: dict[int, list[Finding]] = {i: [] for i in stale}
+        by_cell: dict[int, list[Finding]] = {i: [] for i in indices}
         for f in produced:
             if f.cell in by_cell:
                 by_cell[f.cell].append(f)
@@ -102,6 +107,10 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
                 cache.store_rule_findings(rule.name, context, index, ctx.notebook.cells[index].source,
                                           found)
     return out
+
+
+def _in_place(found: list[Finding], cell) -> bool:
+    return all(f.cell == cell.index and f.cell_id == cell.id for f in found)
 
 
 def _context_key(ctx: LintContext) -> str:

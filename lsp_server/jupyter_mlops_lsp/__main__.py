@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from .server import create_server  # imported late: `--help` stays fast
 
     server = create_server()
+    server.protocol.collector.install()
     if args.tcp:
         server.start_tcp(*args.tcp)
     else:

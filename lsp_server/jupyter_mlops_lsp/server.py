@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
+import json
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import Workspace
 
 from jupyter_mlops._version import __version__
 
 from . import documents
+from .collector import IdleCollector
 from .session import ADD_CELL_TAG, FIX_ALL_KIND, Session, explain_result
 from .settings import SECTION
 
@@ -27,6 +33,79 @@ NOTEBOOK_TYPES = ("jupyter-notebook", "interactive")
 
 
 class MlopsProtocol(LanguageServerProtocol):
+    """pygls' protocol, answering malformed params, writing each message's replies at once and
+    collecting garbage when the editor is quiet."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collector = IdleCollector()
+        self._batch: list[bytes] | None = None
+        self._batch_thread: int | None = None
+        self._wire: dict[int, tuple[types.Diagnostic, str]] = {}  # id -> (diagnostic, its JSON)
+
+    def handle_message(self, message: Any) -> Any:
+        # Opening a notebook publishes one notification per cell: written together, that is one
+        # system call instead of hundreds, and the client reads them in one go.
+        outer = self._batch is None
+        if outer:
+            self._batch, self._batch_thread = [], threading.get_ident()
+        try:
+            return super().handle_message(message)
+        finally:
+            if outer:
+                pending, self._batch, self._batch_thread = self._batch, None, None
+                if pending:
+                    self._write(b"".join(pending))
+                self.collector.activity()
+
+    def _write(self, data: bytes) -> None:
+        if self.writer is None:
+            return
+        res = self.writer.write(data)
+        if inspect.isawaitable(res):
+            asyncio.ensure_future(res)
+
+    def _send_data(self, data: Any) -> None:
+        # Over a websocket (no headers) each message must stay its own frame.
+        if self._batch is None or self._batch_thread != threading.get_ident() or not self._include_headers:
+            super()._send_data(data)
+            return
+        if not data:
+            return
+        try:
+            body = json.dumps(data, default=self._serialize_message)
+        except Exception as error:
+            log.exception("Error serialising a message")
+            self._server._report_server_error(error, JsonRpcInternalError)
+            return
+        self._append(body)
+
+    def _append(self, body: str) -> None:
+        assert self._batch is not None
+        # json.dumps escapes non-ASCII, so the body's length in characters is its length in bytes.
+        self._batch.append((f"Content-Length: {len(body)}\r\n"
+                            f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n{body}"
+                            ).encode(self.CHARSET))
+
+    def publish_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        """`textDocument/publishDiagnostics`, with each diagnostic serialised once: a notebook's
+        unchanged findings keep their Diagnostic objects between edits (see Session.lint)."""
+        if self._batch is None or self._batch_thread != threading.get_ident() or not self._include_headers:
+            self.notify(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                        types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+            return
+        wire = self._wire
+        parts = []
+        for d in diagnostics:
+            hit = wire.get(id(d))
+            if hit is None or hit[0] is not d:
+                if len(wire) > 50_000:
+                    wire.clear()
+                hit = wire[id(d)] = (d, json.dumps(self._converter.unstructure(d)))
+            parts.append(hit[1])
+        self._append(f'{{"jsonrpc": "2.0", "method": "{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}", '
+                     f'"params": {{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(parts)}]}}}}')
+
     def structure_message(self, data: Any) -> Any:
         try:
             return super().structure_message(data)
@@ -51,6 +130,17 @@ class MlopsLanguageServer(LanguageServer):
                                                            message=f"jupyter-mlops: {error}"))
         except Exception:  # the connection itself may be what failed
             pass
+
+
+class MlopsWorkspace(Workspace):
+    def put_notebook_document(self, params: types.DidOpenNotebookDocumentParams) -> None:
+        # pygls deep-copies the notebook "so it cannot be modified by accident"; the params were
+        # just decoded for this message and nothing else holds them, so the copy (tens of ms on
+        # a large notebook) protects nothing.
+        notebook = params.notebook_document
+        self._notebook_documents[unquote(notebook.uri)] = notebook
+        for cell_document in params.cell_text_documents:
+            self.put_text_document(cell_document, notebook_uri=notebook.uri)
 
 
 def guarded(fn: Callable) -> Callable:
@@ -119,7 +209,7 @@ def create_server() -> MlopsLanguageServer:
     )
 
     def send(uri: str, diags: list[types.Diagnostic]) -> None:
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
+        server.protocol.publish_diagnostics(uri, diags)
 
     def notify(message: str, kind: types.MessageType) -> None:
         server.window_show_message(types.ShowMessageParams(type=kind, message=message))
@@ -131,6 +221,8 @@ def create_server() -> MlopsLanguageServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: MlopsLanguageServer, params: types.InitializeParams) -> None:
         session = ls.session
+        if type(ls.workspace) is Workspace:
+            ls.workspace.__class__ = MlopsWorkspace  # pygls builds it before this handler runs
         session.encoding = ls.workspace.position_encoding
         caps = params.capabilities.text_document
         session.push = not (caps is not None and caps.diagnostic is not None)
