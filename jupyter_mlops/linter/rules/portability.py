@@ -16,6 +16,7 @@ from ..context import LintContext
 from ..edits import import_insertion_point, insert_lines
 from ..findings import Applicability, Edit, Finding, Fix, Severity
 from ..rule import Rule, register
+from ._incremental import memo
 from ._shell import calls_ending, commands_in_cell
 
 DATA_DIR = "DATA_DIR"
@@ -72,39 +73,48 @@ def _is_docstring(parent: ast.AST | None) -> bool:
     return isinstance(parent, ast.Expr)
 
 
-def _is_env_default(ctx: LintContext, a: CellAnalysis, node: ast.AST, parent: ast.AST | None) -> bool:
-    """`os.environ.get("DATA_DIR", "/home/ana/data")`: a default for a configurable setting."""
-    return (isinstance(parent, ast.Call) and node in parent.args[1:]
-            and ctx.analysis.qualname(parent.func) in _ENV_LOOKUPS)
-
-
 def path_literals(ctx: LintContext) -> list[PathLiteral]:
     found: list[PathLiteral] = []
+    qualname = ctx.analysis.qualname
     for cell, a in ctx.analysis.parsed():
-        for node in a.nodes(ast.Constant):
-            value = node.value
-            # Cheap test first: most string constants are not paths at all.
-            if not isinstance(value, str) or not value or not (
-                    value[0] in "/\\" or value[1:2] == ":" or value.startswith("file:")):
+        for node, text, kind, env_call in memo(a, "_portability_paths", _cell_path_literals):
+            # `os.environ.get("DATA_DIR", "/home/ana/data")`: a default for a configurable setting.
+            if env_call is not None and qualname(env_call.func) in _ENV_LOOKUPS:
                 continue
-            kind = path_kind(value)
-            if kind is None:
-                continue
-            parent = a.parent(node)
-            if isinstance(parent, ast.JoinedStr) or _is_docstring(parent) or \
-                    _is_env_default(ctx, a, node, parent):
-                continue
-            found.append(PathLiteral(cell, a, node, value, kind))
-        for node in a.nodes(ast.JoinedStr):
-            first = node.values[0] if node.values else None
-            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-                continue
-            kind = path_kind(first.value)
-            parent = a.parent(node)
-            if kind is None or isinstance(parent, ast.FormattedValue) or _is_docstring(parent):
-                continue
-            found.append(PathLiteral(cell, a, node, first.value, kind))
+            found.append(PathLiteral(cell, a, node, text, kind))
     return found
+
+
+def _cell_path_literals(a: CellAnalysis) -> tuple:
+    """(node, text, kind, call it is a default argument of) for a cell's path literals, in the
+    order the rule reports them; depends on the cell's text only (kept on its analysis)."""
+    found = []
+    for node in a.nodes(ast.Constant):
+        value = node.value
+        # Cheap test first: most string constants are not paths at all.
+        if not isinstance(value, str) or not value or not (
+                value[0] in "/\\" or value[1:2] == ":" or value.startswith("file:")):
+            continue
+        kind = path_kind(value)
+        if kind is None:
+            continue
+        parent = a.parent(node)
+        if isinstance(parent, ast.JoinedStr) or _is_docstring(parent):
+            continue
+        env_call = parent if isinstance(parent, ast.Call) and node in parent.args[1:] else None
+        found.append((node, value, kind, env_call))
+    for node in a.nodes(ast.JoinedStr):
+        first = node.values[0] if node.values else None
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            continue
+        kind = path_kind(first.value)
+        if kind is None:
+            continue
+        parent = a.parent(node)
+        if isinstance(parent, ast.FormattedValue) or _is_docstring(parent):
+            continue
+        found.append((node, first.value, kind, None))
+    return tuple(found)
 
 
 # -- the data directory fix -----------------------------------------------------------------

@@ -15,6 +15,7 @@ from ..context import LintContext
 from ..edits import ensure_from_import, ensure_import, node_text, replace_node
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
+from ._incremental import by_cell, cell_calls, memo
 
 # -- secret detection -----------------------------------------------------------------------
 
@@ -533,11 +534,19 @@ class _Urls:
     def __init__(self, ctx: LintContext) -> None:
         self.names: dict[str, str] = {}
         for _, a in ctx.analysis.parsed():
-            for node in a.nodes(ast.Assign):
-                if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    url = self.literal(node.value)
-                    if url:
-                        self.names.setdefault(node.targets[0].id, url)
+            for name, url in memo(a, "_security_url_names", _Urls._bound):
+                self.names.setdefault(name, url)
+
+    @staticmethod
+    def _bound(a: CellAnalysis) -> tuple[tuple[str, str], ...]:
+        """(name, URL) for this cell's `NAME = "https://..."` assignments, in order."""
+        found = []
+        for node in a.nodes(ast.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                url = _Urls.literal(node.value)
+                if url:
+                    found.append((node.targets[0].id, url))
+        return tuple(found)
 
     @staticmethod
     def literal(node: ast.AST | None) -> str | None:
@@ -622,12 +631,17 @@ class UnverifiedDownload(Rule):
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         urls = _Urls(ctx)
-        for cell, a, call, qual in ctx.calls():
-            msg = self._message(a, call, qual, urls, ctx.qualname) if qual else None
-            if msg:
-                yield ctx.at_node(cell, a, call, msg)
-        for cell, a in ctx.analysis.code():
-            yield from self._shell(ctx, cell, a)
+        # Cell-local once the notebook's URL-bound names are known: reuse unchanged cells' findings.
+        yield from by_cell(ctx, self.name, tuple(sorted(urls.names.items())), ctx.analysis.code(),
+                           lambda cell, a: self._cell(ctx, cell, a, urls))
+
+    def _cell(self, ctx: LintContext, cell: Cell, a: CellAnalysis, urls: _Urls) -> Iterator[Finding]:
+        if a.ok and not a.python.foreign:
+            for call, qual in cell_calls(ctx, cell, a):
+                msg = self._message(a, call, qual, urls, ctx.qualname) if qual else None
+                if msg:
+                    yield ctx.at_node(cell, a, call, msg)
+        yield from self._shell(ctx, cell, a)
 
     @staticmethod
     def _message(a: CellAnalysis, call: ast.Call, qual: str, urls: _Urls,
