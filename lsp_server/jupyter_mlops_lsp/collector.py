@@ -37,6 +37,21 @@ class IdleCollector:
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, _NO_AUTOMATIC_FULL)
 
+    def pause(self) -> bool:
+        """No collection while a message is handled; returns whether collection was on.
+
+        What a lint allocates is mostly long-lived (parsed cells, findings): collecting midway
+        would only scan it again and again. `resume` looks at it once, after the reply is out."""
+        was = gc.isenabled()
+        gc.disable()
+        return was
+
+    def resume(self, was_enabled: bool) -> None:
+        if was_enabled:
+            gc.enable()
+            gc.collect(0)
+        self.activity()
+
     def activity(self) -> None:
         """Called after each message: postpone the full collection until the editor is quiet."""
         if gc.get_count()[2] >= self.max_pending:

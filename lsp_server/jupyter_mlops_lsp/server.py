@@ -46,17 +46,19 @@ class MlopsProtocol(LanguageServerProtocol):
     def handle_message(self, message: Any) -> Any:
         # Opening a notebook publishes one notification per cell: written together, that is one
         # system call instead of hundreds, and the client reads them in one go.
-        outer = self._batch is None
-        if outer:
-            self._batch, self._batch_thread = [], threading.get_ident()
+        if self._batch is not None:
+            return super().handle_message(message)
+        self._batch, self._batch_thread = [], threading.get_ident()
+        collecting = self.collector.pause()
         try:
             return super().handle_message(message)
         finally:
-            if outer:
-                pending, self._batch, self._batch_thread = self._batch, None, None
+            pending, self._batch, self._batch_thread = self._batch, None, None
+            try:
                 if pending:
                     self._write(b"".join(pending))
-                self.collector.activity()
+            finally:
+                self.collector.resume(collecting)
 
     def _write(self, data: bytes) -> None:
         if self.writer is None:
