@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import os
+import re
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -64,36 +65,110 @@ def _run_rule(rule: type[Rule], ctx: LintContext) -> list[Finding]:
     return []
 
 
+@dataclass
+class _Facts:
+    """What cell-local rules may read beyond their cell (see `Rule.cell_local`)."""
+
+    imports: dict[str, str]
+    opaque: bool
+    definitions: dict[str, list[int]]
+    maybe_defined: frozenset[str]
+    # Rules' `notebook_names` -> the cells defining them, with their text.
+    watched: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+
+    def changed_names(self, new: "_Facts") -> set[str] | None:
+        """Names whose definitions differ between two lints; None when everything may differ."""
+        if new.imports != self.imports or new.opaque != self.opaque or new.watched != self.watched:
+            return None
+        old_defs, new_defs = self.definitions, new.definitions
+        changed: set[str] = set()
+        if old_defs is not new_defs and old_defs != new_defs:
+            changed = {n for n in old_defs.keys() | new_defs.keys() if old_defs.get(n) != new_defs.get(n)}
+        if self.maybe_defined != new.maybe_defined:
+            changed |= self.maybe_defined ^ new.maybe_defined
+        return changed
+
+
+@dataclass
+class _CellLocalState:
+    facts: _Facts
+    # (cell index, cell text) -> {rule name: its findings in that cell}
+    found: dict[tuple[int, str], dict[str, list[Finding]]]
+
+
+_WORD = re.compile(r"(?!\d)\w+")
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text))
+
+
+def _mentions(a) -> frozenset[str]:
+    """Every identifier-like word in a cell (and in its IPython-translated code): a superset of
+    the names it uses, cheap to compute and cached by text."""
+    words = _words(a.source)
+    code = a.python.code
+    return words if code == a.source else words | _words(code)
+
+
+def _facts(ctx: LintContext, rules: list[type[Rule]]) -> _Facts:
+    a = ctx.analysis
+    definitions = a.definitions
+    watched = sorted(set().union(*(r.notebook_names for r in rules)))
+    return _Facts(
+        imports=a.imports, opaque=a.opaque, definitions=definitions, maybe_defined=a.maybe_defined,
+        watched=tuple((name, tuple((i, a.cells[i].source) for i in definitions.get(name, ()) if i in a.cells))
+                      for name in watched))
+
+
 def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache) -> list[Finding]:
-    """Cached findings for unchanged cells; the rule runs on a view of the changed cells only."""
+    """Findings of the previous lint for cells that did not change; the rules run on a view of
+    the other cells only.
+
+    A cell is unchanged when its index and text are, and no name it mentions is defined
+    differently now (typing a new variable in one cell re-checks that cell, not the notebook)."""
     analysis = ctx.analysis
-    context = _context_key(ctx)
     code = analysis.code()
+    names = [rule.name for rule in rules]
+    facts = _facts(ctx, rules)
+    key = ("cell-local", ctx.notebook.path, repr(ctx.config), tuple(names))
+    previous = cache.state(key)
+    old: dict[tuple[int, str], dict[str, list[Finding]]] = {}
+    changed: set[str] | None = None
+    if isinstance(previous, _CellLocalState):
+        changed = previous.facts.changed_names(facts)
+        if changed is not None:
+            old = previous.found
+    found_now: dict[tuple[int, str], dict[str, list[Finding]]] = {}
     out: list[Finding] = []
     stale: dict[type[Rule], list[int]] = {}
-    names = [rule.name for rule in rules]
-    for cell, _ in code:
-        stored = cache.rule_findings(context, cell.index, cell.source)
-        if stored is not None and len(stored) == len(names):  # the usual case: every rule known
-            for found in stored.values():
+    for cell, a in code:
+        # The index is part of the key: a fix may depend on where the cell is (the first code
+        # cell receives new imports), not only on what it says.
+        slot = (cell.index, cell.source)
+        stored = old.get(slot)
+        if stored is not None and changed and not changed.isdisjoint(_mentions(a)):
+            stored = None
+        entry = found_now[slot] = dict(stored) if stored else {}
+        if len(entry) == len(names):  # the usual case: every rule's findings are known
+            for found in entry.values():
                 out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
             continue
         for rule, name in zip(rules, names):
-            # The index is part of the key: a fix may depend on where the cell is (the first
-            # code cell receives new imports), not only on what it says.
-            found = stored.get(name) if stored is not None else None
+            found = entry.get(name)
             if found is None:
                 stale.setdefault(rule, []).append(cell.index)
             else:
                 out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
     views: dict[tuple[int, ...], LintContext] = {}
     for rule, indices in stale.items():
-        key = tuple(indices)
-        sub = views.get(key)
+        view_key = tuple(indices)
+        sub = views.get(view_key)
         if sub is None:
             sub = ctx if len(indices) == len(code) else \
                 LintContext(ctx.notebook, analysis.restricted(indices), ctx.config, cache=ctx.cache)
-            views[key] = sub
+            views[view_key] = sub
         sub.rule = rule
         produced = _run_rule(rule, sub)
         out.extend(produced)
@@ -104,21 +179,13 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         for index, found in by_cell.items():
             # A fix that edits another cell (an import added above) depends on that cell too.
             if all(f.fix is None or all(e.cell == index for e in f.fix.edits) for f in found):
-                cache.store_rule_findings(rule.name, context, index, ctx.notebook.cells[index].source,
-                                          found)
+                found_now[(index, ctx.notebook.cells[index].source)][rule.name] = found
+    cache.store_state(key, _CellLocalState(facts, found_now))
     return out
 
 
 def _in_place(found: list[Finding], cell) -> bool:
     return all(f.cell == cell.index and f.cell_id == cell.id for f in found)
-
-
-def _context_key(ctx: LintContext) -> str:
-    """What a cell-local rule may read beyond its cell: names, imports and configuration."""
-    a = ctx.analysis
-    text = repr((sorted(a.imports.items()), sorted(a.definitions), a.opaque, sorted(a.maybe_defined),
-                 ctx.notebook.path, repr(ctx.config)))
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _restamp(f: Finding, cell) -> Finding:

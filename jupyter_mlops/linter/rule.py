@@ -93,10 +93,16 @@ class Rule:
     hint: ClassVar[str] = ""  # one line shown under each finding
     fix: ClassVar[Applicability | None] = None  # applicability of the fix it offers, if any
     options: ClassVar[dict[str, Any]] = {}
-    # True when a cell's findings depend only on that cell's text plus the notebook's imports,
-    # definitions and the configuration: the engine may then re-run the rule on changed cells
-    # only. Such a rule must reach cells through `ctx.analysis.code()/parsed()` or `ctx.calls()`.
+    # True when a cell's findings depend only on that cell's text and index, the configuration,
+    # the notebook's imports, and what the notebook defines (`analysis.definitions`,
+    # `maybe_defined`) under names that occur in the cell: the engine then re-runs the rule only
+    # on cells whose text changed or that mention a name whose definitions changed. Such a rule
+    # must reach cells through `ctx.analysis.code()/parsed()` or `ctx.calls()`.
     cell_local: ClassVar[bool] = False
+    # Names a cell-local rule looks up in the notebook's definitions even in cells that do not
+    # mention them (say, whether a `DATA_DIR` its fix would use exists). A change to the cells
+    # defining them re-runs the rule everywhere.
+    notebook_names: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, ctx: "LintContext") -> Iterable[Finding]:
         raise NotImplementedError
