@@ -153,7 +153,8 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         entry = found_now[slot] = dict(stored) if stored else {}
         if len(entry) == len(names):  # the usual case: every rule's findings are known
             for found in entry.values():
-                out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
+                if found:
+                    out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
             continue
         for rule, name in zip(rules, names):
             found = entry.get(name)
