@@ -70,3 +70,123 @@ def test_incremental_lint_equals_a_full_lint(start, edits):
         incremental = lint_notebook(notebook(sources), ALL, cache)
         full = lint_notebook(notebook(sources), ALL, CellCache())
         assert as_dicts(incremental) == as_dicts(full)
+
+
+# Rules that are notebook-wide but reuse per-cell work between lints (the leakage dataflow,
+# downloads through URL-bound names, random_state set later, path literals): snippets that make
+# them fire, and edits that move cells (ids travel with their cells) and change imports.
+FLOW_SNIPPETS = [
+    "import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+    "from sklearn.preprocessing import StandardScaler\nfrom sklearn.ensemble import RandomForestClassifier",
+    "from sklearn.model_selection import train_test_split as tts",
+    "df = pd.read_csv('d.csv')\nX = df[['a', 'b']]\ny = df['c']",
+    "X_s = StandardScaler().fit_transform(X)",
+    "X_train, X_test, y_train, y_test = train_test_split(X_s, y)",
+    "A, B = tts(X)",
+    "sc = StandardScaler()\nsc.fit(X)\nZ = sc.transform(X)",
+    "parts = train_test_split(Z, y)",
+    "X_test = sc.fit_transform(X_test)",
+    "X = X_test",
+    "X2 = X + 1\nX = X2",
+    "W = X_s",
+    "X_s[:] = StandardScaler().fit_transform(X)",
+    "parts = train_test_split(W)",
+    "model = RandomForestClassifier()\nmodel.fit(X_train, y_train)",
+    "model.fit(X_test, y_test)",
+    "model.set_params(random_state=0)",
+    "import joblib\njoblib.dump(model, 'm.pkl')",
+    "import torch\ntorch.save(net, 'n.pt')",
+    "class Net(torch.nn.Module):\n    pass\nnet = Net()",
+    "URL = 'https://example.com/d.csv'",
+    "raw = pd.read_csv(URL)",
+    "URL = 'data/local.csv'",
+    "p = '/home/ana/data/x.csv'\nq = f'/home/ana/data/{p}'",
+    "import os\nd = os.environ.get('D', '/home/ana/d')",
+    "x = (",
+    "",
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FLOW_SNIPPETS[3:]), min_size=1, max_size=8),
+       st.lists(st.tuples(st.sampled_from(["edit", "insert", "delete", "move", "append"]),
+                          st.integers(0, 10), st.integers(0, 10), st.sampled_from(FLOW_SNIPPETS)),
+                min_size=1, max_size=8))
+def test_incremental_dataflow_equals_a_full_lint(start, edits):
+    cache = CellCache()
+    # Imports and data first, so that most examples fit, split and dump something.
+    cells = [(f"c{i}", s) for i, s in enumerate([*FLOW_SNIPPETS[:3], *start])]
+    fresh = len(cells)
+
+    def nb():
+        return Notebook(path="flow.ipynb", cells=[Cell(index=i, cell_type="code", source=s, id=cid)
+                                                  for i, (cid, s) in enumerate(cells)])
+
+    assert as_dicts(lint_notebook(nb(), ALL, cache)) == as_dicts(lint_notebook(nb(), ALL, CellCache()))
+    for op, where, other, text in edits:
+        i = where % len(cells)
+        if op == "edit":
+            cells[i] = (cells[i][0], text)
+        elif op == "append":  # typing at the end of a cell
+            cells[i] = (cells[i][0], cells[i][1] + "\n" + text)
+        elif op == "insert":
+            cells.insert(where % (len(cells) + 1), (f"c{fresh}", text))
+            fresh += 1
+        elif op == "delete" and len(cells) > 1:
+            del cells[i]
+        elif op == "move":
+            cells.insert(other % len(cells), cells.pop(i))
+        incremental = lint_notebook(nb(), ALL, cache)
+        full = lint_notebook(nb(), ALL, CellCache())
+        assert as_dicts(incremental) == as_dicts(full)
+
+
+def test_an_edit_far_from_the_leak_keeps_its_report():
+    """The dataflow replays unchanged cells: the leak found before an edit is still reported after
+    it, and an edit that removes the split removes the report."""
+    cache = CellCache()
+    sources = [FLOW_SNIPPETS[0], FLOW_SNIPPETS[2], FLOW_SNIPPETS[3], "total = 1", FLOW_SNIPPETS[4]]
+
+    def leaks():
+        nb = notebook(sources)
+        found = [f for f in lint_notebook(nb, ALL, cache) if f.rule == "preprocessing-leakage"]
+        assert as_dicts(found) == as_dicts([f for f in lint_notebook(nb, ALL, CellCache())
+                                            if f.rule == "preprocessing-leakage"])
+        return [(f.cell, f.line) for f in found]
+
+    assert leaks() == [(2, 1)]
+    sources[3] = "total = 2"
+    assert leaks() == [(2, 1)]
+    sources[4] = "X_train = X_s"
+    assert leaks() == []
+    sources[4] = FLOW_SNIPPETS[4]
+    assert leaks() == [(2, 1)]
+
+
+def _incremental_matches_full(steps):
+    """Lint each notebook of `steps` in turn with one cache: each must equal a fresh lint."""
+    cache = CellCache()
+    for sources in steps:
+        nb = Notebook(path="flow.ipynb", cells=[Cell(index=i, cell_type="code", source=s, id=cid)
+                                                for i, (cid, s) in enumerate(sources)])
+        assert as_dicts(lint_notebook(nb, ALL, cache)) == as_dicts(lint_notebook(nb, ALL, CellCache()))
+
+
+def test_a_cell_reading_a_name_derived_from_an_edited_one_is_rerun():
+    """`W = X_s` above the edit: splitting W later leaks what is now fitted into X_s."""
+    head = [("a", FLOW_SNIPPETS[0]), ("b", FLOW_SNIPPETS[2]), ("c", "X_s = X"), ("d", "W = X_s")]
+    tail = [("f", "parts = train_test_split(W)"), ("g", "model.fit(X, y)")]
+    _incremental_matches_full([head + [("e", "pass")] + tail,
+                               head + [("e", "X_s[:] = StandardScaler().fit_transform(X)")] + tail,
+                               head + [("e", "pass")] + tail])
+
+
+def test_a_leak_is_reported_once_across_edits():
+    """Two splits of one fitted output report the leak at the first; removing the first split
+    moves the report to the second."""
+    split = "X_train, X_test, y_train, y_test = train_test_split(X_s, y)"
+    again = "parts = train_test_split(X_s, y)"
+    head = [("a", FLOW_SNIPPETS[0]), ("b", FLOW_SNIPPETS[2]), ("c", FLOW_SNIPPETS[3])]
+    _incremental_matches_full([head + [("d", split), ("e", "n = 1"), ("f", again)],
+                               head + [("d", "pass"), ("e", "n = 1"), ("f", again)],
+                               head + [("d", split), ("e", "n = 1"), ("f", again)]])

@@ -8,6 +8,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -17,6 +18,7 @@ from ..context import LintContext
 from ..edits import add_keyword, after_import_of, insert_lines
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
+from ._incremental import memo, names_key
 
 # -- random seeds ---------------------------------------------------------------------------
 
@@ -570,6 +572,12 @@ _TEST_WORDS = frozenset({"test", "testing", "holdout", "xtest", "ytest", "testx"
                          "testdata", "testdf", "dftest", "tst"})
 
 
+# Methods `DataFlow._call` acts on; with the last parts of the split and cross-validation
+# functions, every call by attribute it may act on.
+_METHODS = _FIT | {"split", "transform"}
+_CALL_ATTRS = _METHODS | {q.rsplit(".", 1)[-1] for q in _SPLIT_FUNCS} | _CV_FUNCS
+
+
 def _is_transformer(qual: str | None) -> bool:
     if not qual or not qual.startswith(_TRANSFORMER_PREFIXES):
         return False
@@ -640,6 +648,7 @@ def _flat_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _flat_statements(case.body)
 
 
+_START = attrgetter("lineno", "col_offset")
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.Match)
 
 
@@ -648,10 +657,12 @@ class _CellNodes:
     binary search instead of walking its subtree again."""
 
     def __init__(self, a: CellAnalysis) -> None:
-        self.calls = sorted(a.nodes(ast.Call), key=lambda n: (n.lineno, n.col_offset))
+        # Only calls the dataflow acts on (see `DataFlow._call`): a function given by name, or a
+        # method named like a fit, transform, split or cross-validation.
+        self.calls = sorted([c for c in a.nodes(ast.Call) if type(c.func) is ast.Name
+                             or (type(c.func) is ast.Attribute and c.func.attr in _CALL_ATTRS)], key=_START)
         self.call_keys = [(n.lineno, n.col_offset) for n in self.calls]
-        self.names = sorted((n for n in a.nodes(ast.Name) if isinstance(n.ctx, ast.Load)),
-                            key=lambda n: (n.lineno, n.col_offset))
+        self.names = sorted([n for n in a.nodes(ast.Name) if type(n.ctx) is ast.Load], key=_START)
         self.name_keys = [(n.lineno, n.col_offset) for n in self.names]
 
     @staticmethod
@@ -670,12 +681,54 @@ class _CellNodes:
         lo, hi = self.own_range(stmt)
         found = self.calls[bisect_left(self.call_keys, lo):bisect_left(self.call_keys, hi)]
         # Inner calls run first: `scaler.fit(X).transform(Y)`.
-        return sorted(found, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0))
+        return sorted(found, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0)) if len(found) > 1 else found
 
     def reads_in(self, node: ast.AST) -> set[str]:
         lo = (node.lineno, node.col_offset)
         hi = (node.end_lineno or node.lineno, node.end_col_offset or 0)
         return {n.id for n in self.names[bisect_left(self.name_keys, lo):bisect_left(self.name_keys, hi)]}
+
+
+class _CellPlan:
+    """What the dataflow needs from one cell, worked out once per cell text (kept on its analysis):
+    the statements that run at module level, each with its calls in run order and the names its
+    assigned value reads, and every name the cell mentions."""
+
+    def __init__(self, a: CellAnalysis) -> None:
+        nodes = _CellNodes(a)
+        self.steps: list[tuple[ast.stmt, list[ast.Call], set[str] | None]] = []
+        for stmt in _flat_statements(a.tree.body) if a.tree is not None else ():
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else \
+                stmt.iter if isinstance(stmt, (ast.For, ast.AsyncFor)) else None
+            self.steps.append((stmt, nodes.calls_in(stmt), nodes.reads_in(value) if value is not None else None))
+        self._calls = a.nodes(ast.Call)
+        self.classes: list[ast.ClassDef] = a.nodes(ast.ClassDef)
+        self._triggers: bool | None = None
+        # Everything the pass may read or write for this cell is keyed by one of these names.
+        self.names = frozenset({n.id for n in a.nodes(ast.Name)})
+
+    @property
+    def triggers(self) -> bool:
+        """Does the cell fit or save anything? Without that, the notebook has nothing to report."""
+        if self._triggers is None:
+            self._triggers = any(isinstance(c.func, ast.Attribute) and (c.func.attr in _FIT or c.func.attr in _DUMPS)
+                                 for c in self._calls)
+        return self._triggers
+
+
+_DUMPS = ("dump", "dumps", "save")
+_DEL = object()  # a write that removes the name
+
+
+@dataclass(frozen=True, eq=False)
+class _CellRecord:
+    """One cell's effect on the dataflow: replayed on the next lint when nothing it reads changed."""
+
+    writes: tuple  # (name, its value in each state or _DEL, in models) after the cell
+    keys: frozenset[str]  # the names written
+    leaks: tuple
+    test_fits: tuple
+    consulted: tuple  # fits whose leak reports this cell looked up (a leak is reported once)
 
 
 @dataclass
@@ -729,29 +782,108 @@ class DataFlow:
     test_fits: list[TestFit] = field(default_factory=list)
     models: set[str] = field(default_factory=set)  # names holding estimators
     model_classes: set[str] = field(default_factory=set)  # notebook classes deriving from nn.Module ...
-    _nodes: _CellNodes | None = None
+    _written: set = field(default_factory=set, repr=False)  # names the current cell writes
+    _consulted: list = field(default_factory=list, repr=False)
 
     def run(self) -> DataFlow:
-        cells = self.ctx.analysis.parsed()
+        plans = [(cell, a, memo(a, "_ml_cell_plan", _CellPlan)) for cell, a in self.ctx.analysis.parsed()]
         # Nothing is fitted and nothing is dumped: no leakage to find (most notebooks; fast).
-        if not any(isinstance(c.func, ast.Attribute) and (c.func.attr in _FIT or c.func.attr in ("dump", "dumps", "save"))
-                   for _, a in cells for c in a.nodes(ast.Call)):
+        if not any(plan.triggers for _, _, plan in plans):
             return self
-        for _, a in cells:
-            for cls in a.nodes(ast.ClassDef):
-                if any(estimator_like(self.ctx.qualname(b) or "") or
-                       (self.ctx.qualname(b) or "").startswith(_MODEL_BASES) for b in cls.bases):
+        qualname = self.ctx.qualname
+        for _, _, plan in plans:
+            for cls in plan.classes:
+                if any(estimator_like(qualname(b) or "") or
+                       (qualname(b) or "").startswith(_MODEL_BASES) for b in cls.bases):
                     self.model_classes.add(cls.name)
-        for cell, a in cells:
-            if a.tree is not None:
-                # Sorted per cell once: the analysis is cached by cell text, so this is too.
-                nodes = a.__dict__.get("_ml_cell_nodes")
-                if nodes is None:
-                    nodes = a.__dict__["_ml_cell_nodes"] = _CellNodes(a)
-                self._nodes = nodes
-                for stmt in _flat_statements(a.tree.body):
-                    self._statement(cell, a, stmt)
+        self._dicts = (self.objects, self.lineage, self.split_role, self.fitted, self.tainted)
+        self._incremental(plans)
         return self
+
+    def _incremental(self, plans: list[tuple[Cell, CellAnalysis, _CellPlan]]) -> None:
+        """Run the cells in order, replaying the previous lint's record of a cell instead when the
+        cell (index, id, text) is unchanged and reads no name whose value may now differ.
+
+        `changed` holds the names whose state may differ from the previous lint's at this point:
+        those written by cells that were edited, added, removed or re-run. A replayed cell
+        writes only names it mentions, none of them in `changed`, so the set only grows."""
+        cache = self.ctx.cache
+        key = ("ml.data_flow", names_key(self.ctx), frozenset(self.model_classes))
+        saved = cache.state(key) if cache is not None else None
+        old_order, old_records = saved if isinstance(saved, tuple) else ((), {})
+        old_pos = {k: i for i, k in enumerate(old_order)}
+        order: list[tuple] = []
+        records: dict[tuple, _CellRecord] = {}
+        changed: set[str] = set()
+        diverged: set[int] = set()  # ids of fits whose leak reports may differ
+        pos = 0
+        for cell, a, plan in plans:
+            k = (cell.index, cell.id, cell.source)
+            rec = old_records.get(k)
+            q = old_pos.get(k, -1) if rec is not None else -1
+            if q >= pos:
+                for dropped in old_order[pos:q]:  # cells removed (or no longer parsed) since
+                    gone = old_records[dropped]
+                    changed |= gone.keys
+                    diverged.update(id(leak.fit) for leak in gone.leaks)
+                pos = q + 1
+                if self._unaffected(rec, plan, changed, diverged):
+                    self._replay(rec)
+                else:
+                    new = self._run_cell(cell, a, plan)
+                    changed |= new.keys | rec.keys
+                    if [(id(l.fit), l.split_cell.index, l.split_name) for l in new.leaks] != \
+                            [(id(l.fit), l.split_cell.index, l.split_name) for l in rec.leaks]:
+                        diverged.update(id(leak.fit) for leak in (*new.leaks, *rec.leaks))
+                    rec = new
+            else:
+                rec = self._run_cell(cell, a, plan)
+                changed |= rec.keys
+                diverged.update(id(leak.fit) for leak in rec.leaks)
+            order.append(k)
+            records[k] = rec
+        if cache is not None:
+            cache.store_state(key, (tuple(order), records))
+
+    def _unaffected(self, rec: _CellRecord, plan: _CellPlan, changed: set[str], diverged: set[int]) -> bool:
+        if diverged and any(id(fit) in diverged for fit in rec.consulted):
+            return False
+        if not changed:
+            return True
+        names = plan.names
+        if not changed.isdisjoint(names):
+            return False
+        # It also reads what its names derive from (the taint and split role of their sources).
+        lineage = self.lineage
+        for name in names:
+            sources = lineage.get(name)
+            if sources is not None and not changed.isdisjoint(sources):
+                return False
+        return True
+
+    def _replay(self, rec: _CellRecord) -> None:
+        for name, *values, model in rec.writes:
+            for state, value in zip(self._dicts, values):
+                if value is _DEL:
+                    state.pop(name, None)
+                else:
+                    state[name] = value
+            if model:
+                self.models.add(name)
+        self.leaks.extend(rec.leaks)
+        self.test_fits.extend(rec.test_fits)
+
+    def _run_cell(self, cell: Cell, a: CellAnalysis, plan: _CellPlan) -> _CellRecord:
+        written = self._written = set()
+        consulted = self._consulted = []
+        leaks, test_fits = len(self.leaks), len(self.test_fits)
+        for stmt, calls, reads in plan.steps:
+            self._statement(cell, a, stmt, calls, reads)
+        # A cell writes only to the names it mentions: its effect is their state afterwards.
+        dicts, models = self._dicts, self.models
+        writes = tuple((name, *[d.get(name, _DEL) for d in dicts], name in models) for name in written)
+        return _CellRecord(writes, frozenset(written), tuple(self.leaks[leaks:]),
+                           tuple(self.test_fits[test_fits:]), tuple(consulted))
 
     def _bounded(self, names: set[str]) -> set[str]:
         """Keep lineages small on long chains of derived names (a 5,000-cell notebook would
@@ -777,18 +909,21 @@ class DataFlow:
             return self.ctx.qualname(node.func)
         return None
 
-    def _statement(self, cell: Cell, a: CellAnalysis, stmt: ast.stmt) -> None:
+    def _statement(self, cell: Cell, a: CellAnalysis, stmt: ast.stmt, calls: list[ast.Call],
+                   reads: set[str] | None) -> None:
         taint: FitEvent | None = None
-        for call in self._nodes.calls_in(stmt):
+        for call in calls:
             taint = self._call(cell, a, call) or taint
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
+        if reads is None:
+            return
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
-                self._assign(cell, t, stmt.value, taint, augmented=isinstance(stmt, ast.AugAssign))
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            self._assign(cell, stmt.target, stmt.iter, taint)
+                self._assign(cell, t, stmt.value, reads, taint, augmented=isinstance(stmt, ast.AugAssign))
+        else:
+            self._assign(cell, stmt.target, stmt.iter, reads, taint)
 
-    def _assign(self, cell: Cell, target: ast.AST, value: ast.AST, taint: FitEvent | None,
+    def _assign(self, cell: Cell, target: ast.AST, value: ast.AST, reads: set[str], taint: FitEvent | None,
                 augmented: bool = False) -> None:
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call) \
                 and self.ctx.qualname(value.func) in _SPLIT_FUNCS:
@@ -800,11 +935,11 @@ class DataFlow:
                 if isinstance(elt, ast.Name):
                     # train_test_split(a, b) returns a_train, a_test, b_train, b_test.
                     role = "test" if (n % 2 == 0 and i % 2 == 1 and not halves) else "train"
+                    self._written.add(elt.id)
                     self.split_role[elt.id] = (role, cell.index)
                     self.lineage[elt.id] = {elt.id}
                     self.tainted.pop(elt.id, None)
             return
-        reads = self._nodes.reads_in(value)
         derived: set[str] = set()
         for r in reads:
             derived |= self._ancestry(r)
@@ -812,7 +947,7 @@ class DataFlow:
             taint = next((self.tainted[r] for r in sorted(derived) if r in self.tainted), None)
         if isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
-                self._assign(cell, elt, value, taint)
+                self._assign(cell, elt, value, reads, taint)
             return
         if isinstance(target, ast.Starred):
             target = target.value
@@ -821,12 +956,14 @@ class DataFlow:
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
             root = _root_name(target)
             if root is not None:
+                self._written.add(root)
                 self.lineage[root] = self._bounded(self._ancestry(root) | derived)
                 if taint is not None:
                     self.tainted[root] = taint
 
     def _bind(self, cell: Cell, name: str, value: ast.AST, reads: set[str], derived: set[str],
               taint: FitEvent | None, augmented: bool) -> None:
+        self._written.add(name)
         if augmented:
             derived = derived | self._ancestry(name)
         else:
@@ -882,6 +1019,8 @@ class DataFlow:
         if not isinstance(func, ast.Attribute) or qual is not None:
             return None
         method = func.attr
+        if method not in _METHODS:
+            return None
         recv_qual = self._receiver_qual(func.value)
         recv_qual = recv_qual or ""
         recv_name = recv_qual.rsplit(".", 1)[-1]
@@ -900,6 +1039,7 @@ class DataFlow:
                 return None  # fitted on one part of the data: the right way
             event = FitEvent(cell, a, call, recv_name, root)
             if isinstance(func.value, ast.Name):
+                self._written.add(func.value.id)
                 self.fitted[func.value.id] = event
             return event if method in ("fit_transform", "fit_resample") else None
         if method == "transform" and isinstance(func.value, ast.Name) and func.value.id in self.fitted:
@@ -912,7 +1052,10 @@ class DataFlow:
             return
         for name in sorted(self._ancestry(root)):
             event = self.tainted.get(name)
-            if event is not None and not any(leak.fit is event for leak in self.leaks):
+            if event is None:
+                continue
+            self._consulted.append(event)
+            if not any(leak.fit is event for leak in self.leaks):
                 self.leaks.append(Leak(event, cell, split_name))
 
 
