@@ -385,3 +385,10 @@ def test_corpus_lints_without_crashing(corpus):
         for f in r.findings:
             if f.cell is not None and r.notebook is not None:
                 assert 1 <= f.line <= len(r.notebook.cells[f.cell].source.split("\n"))
+
+
+def test_random_state_set_later_through_a_full_width_name_counts():
+    """`ｓｅｔ_params` is `set_params` to Python: the quick text test must not miss it."""
+    nb = make_notebook("from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier()",
+                       "m.\uff53\uff45\uff54_params(random_state=0)")
+    assert findings(nb, "missing-random-state") == []

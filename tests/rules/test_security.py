@@ -483,3 +483,18 @@ def test_known_tokens_in_any_position_are_reported_and_masked(label, shape, seed
     token = prefix[0] + rand(prefix[1], prefix[2], seed)
     (f,) = lint(shape.format(v=token), "hardcoded-secret")
     assert token[len(prefix[0]):] not in f.message
+
+
+@pytest.mark.parametrize("source", [
+    'config = {"\\x70assword": "hunter2-Sup3r"}',  # the key's name is spelt with an escape
+    '\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44 = "hunter2-Sup3r"',  # full-width: Python reads `password`
+    'conn = dict(user="ana", pwd="hunter2-Sup3r")',
+])
+def test_secrets_behind_escapes_and_unusual_spellings_are_found(source):
+    """The quick text test that skips cells naming no credential must not skip these."""
+    assert [f.rule for f in findings(make_notebook(source), "hardcoded-secret")] == ["hardcoded-secret"]
+
+
+def test_urls_behind_escapes_are_followed():
+    nb = make_notebook("import pandas as pd", 'URL = "https:\\x2f/example.com/d.csv"', "df = pd.read_csv(URL)")
+    assert [(f.rule, f.cell) for f in findings(nb, "unverified-download")] == [("unverified-download", 2)]

@@ -42,48 +42,42 @@ def names_key(ctx: LintContext) -> tuple:
     return found
 
 
-def by_cell(ctx: LintContext, rule: str, fact: Hashable, cells: Iterable[tuple[Cell, CellAnalysis]],
-            check: Callable[[Cell, CellAnalysis], Iterable[Finding]]) -> Iterator[Finding]:
-    """`check(cell, analysis)` for each cell, reusing the previous lint's findings for a cell whose
+def by_cell(ctx: LintContext, rule: str, fact: Hashable, cells: list[tuple[Cell, CellAnalysis]],
+            check: Callable[[list[tuple[Cell, CellAnalysis]] | None], Iterable[Finding]]) -> Iterator[Finding]:
+    """The findings of `check` over `cells`, reusing the previous lint's findings for each cell whose
     index, id and text are unchanged, as long as `fact`, the names and the configuration are.
 
-    `check` may read only its cell, `fact`, `ctx.qualname` and `ctx.config`; its fixes may edit
-    only its own cell."""
+    `check(subset)` reports on the given cells only (None: all of `cells`); for a cell it may read
+    only that cell, `fact`, `ctx.qualname` and `ctx.config`, and its fixes may edit only that cell."""
     cache = ctx.cache
     if cache is None:
-        for cell, a in cells:
-            yield from check(cell, a)
+        yield from check(None)
         return
     key = ("by-cell", rule, names_key(ctx), fact)
     old = cache.state(key)
     if not isinstance(old, dict):
         old = {}
-    cells = list(cells)
     keys = [(cell.index, cell.id, cell.source) for cell, _ in cells]
-    if sum(k not in old for k in keys) > _FEW:
-        ctx.memo["incremental.many"] = True
+    stale = [(cell, a) for (cell, a), k in zip(cells, keys) if k not in old]
+    found: dict[int, list[Finding]] = {cell.index: [] for cell, _ in stale}
+    if stale:
+        for f in check(None if len(stale) == len(cells) else stale):
+            found[f.cell].append(f)  # type: ignore[index]
     new: dict[tuple[int, str | None, str], list[Finding]] = {}
-    for (cell, a), k in zip(cells, keys):
-        found = old.get(k)
-        if found is None:
-            found = list(check(cell, a))
-        new[k] = found
-        yield from found
+    for (cell, _), k in zip(cells, keys):
+        hit = old.get(k)
+        if hit is None:
+            hit = found[cell.index]
+        new[k] = hit
+        yield from hit
     cache.store_state(key, new)
 
 
-# Up to this many changed cells resolve their own calls; more share the notebook's `ctx.calls()`.
-_FEW = 8
-
-
-def cell_calls(ctx: LintContext, cell: Cell, a: CellAnalysis) -> list[tuple[ast.Call, str | None]]:
-    """The calls of one parsed cell with their qualified names, as `ctx.calls()` gives them."""
-    if ctx.memo.get("incremental.many") or ctx._calls is not None:
-        grouped = ctx.memo.get("incremental.calls")
-        if grouped is None:
-            grouped = ctx.memo["incremental.calls"] = {}
-            for c, _, call, qual in ctx.calls():
-                grouped.setdefault(c.index, []).append((call, qual))
-        return grouped.get(cell.index, [])
+def calls_in(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None
+             ) -> Iterable[tuple[Cell, CellAnalysis, ast.Call, str | None]]:
+    """`ctx.calls()`, or the same for some of the cells only (resolved here: a few cells' worth)."""
+    if cells is None:
+        return ctx.calls()
     qualname = ctx.qualname
-    return [(call, qualname(call.func)) for call in a.nodes(ast.Call)]
+    return [(cell, a, call, qualname(call.func)) for cell, a in cells
+            if a.ok and not a.python.foreign for call in a.nodes(ast.Call)]

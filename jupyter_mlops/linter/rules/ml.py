@@ -18,7 +18,7 @@ from ..context import LintContext
 from ..edits import add_keyword, after_import_of, insert_lines
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
-from ._incremental import memo, names_key
+from ._incremental import by_cell, calls_in, memo, names_key
 
 # -- random seeds ---------------------------------------------------------------------------
 
@@ -522,12 +522,20 @@ class MissingRandomState(Rule):
     fix = Applicability.SAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        calls = ctx.calls()
         # `model.set_params(random_state=0)` later sets it after all.
-        set_later = {c.func.value.id for _, _, c, _ in calls
-                     if isinstance(c.func, ast.Attribute) and c.func.attr == "set_params"
-                     and isinstance(c.func.value, ast.Name) and any(k.arg == "random_state" for k in c.keywords)}
-        for cell, a, call, qual in calls:
+        set_later: set[str] = set()
+        for _, a in ctx.analysis.parsed():
+            code = a.python.code  # a quick text test first (the parser normalises non-ASCII names)
+            if "set_params" in code or not code.isascii():
+                set_later.update(_random_state_set(a))
+        # Cell-local once `set_later` is known: reuse unchanged cells' findings between lints.
+        yield from by_cell(ctx, self.name, frozenset(set_later), ctx.analysis.parsed(),
+                           lambda cells: self._cells(ctx, cells, set_later))
+
+    @staticmethod
+    def _cells(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None,
+               set_later: set[str]) -> Iterator[Finding]:
+        for cell, a, call, qual in calls_in(ctx, cells):
             if not qual or not qual.startswith("sklearn."):
                 continue
             sig = takes_random_state(qual)
@@ -552,6 +560,13 @@ class MissingRandomState(Rule):
                           (add_keyword(cell, a, call, f"random_state={ctx.config.seed}"),), Applicability.SAFE)
             yield ctx.at_node(cell, a, call.func, f"`{name}` is called without `random_state`, so every "
                               "run gives a different result", fix=fix)
+
+
+def _random_state_set(a: CellAnalysis) -> frozenset[str]:
+    """Names this cell gives a random_state with `name.set_params(random_state=...)`."""
+    return frozenset({c.func.value.id for c in a.nodes(ast.Call)
+                      if isinstance(c.func, ast.Attribute) and c.func.attr == "set_params"
+                      and isinstance(c.func.value, ast.Name) and any(k.arg == "random_state" for k in c.keywords)})
 
 
 # -- dataflow for leakage -------------------------------------------------------------------
@@ -661,21 +676,22 @@ class _CellNodes:
         # method named like a fit, transform, split or cross-validation.
         self.calls = sorted([c for c in a.nodes(ast.Call) if type(c.func) is ast.Name
                              or (type(c.func) is ast.Attribute and c.func.attr in _CALL_ATTRS)], key=_START)
-        self.call_keys = [(n.lineno, n.col_offset) for n in self.calls]
+        self.call_keys = [(n.lineno << 32) + n.col_offset for n in self.calls]
         self.names = sorted([n for n in a.nodes(ast.Name) if type(n.ctx) is ast.Load], key=_START)
-        self.name_keys = [(n.lineno, n.col_offset) for n in self.names]
+        self.name_keys = [(n.lineno << 32) + n.col_offset for n in self.names]
 
     @staticmethod
-    def own_range(stmt: ast.stmt) -> tuple[tuple[int, int], tuple[int, int]]:
-        """Where a statement's own expressions are: all of it, or a compound statement's header."""
-        start = (stmt.lineno, stmt.col_offset)
+    def own_range(stmt: ast.stmt) -> tuple[int, int]:
+        """Where a statement's own expressions are: all of it, or a compound statement's header.
+        Positions are (line << 32) + column: ints order like (line, column) pairs."""
+        start = (stmt.lineno << 32) + stmt.col_offset
         if isinstance(stmt, _COMPOUND):
             first = stmt.cases[0].pattern if isinstance(stmt, ast.Match) and stmt.cases else \
                 (stmt.body[0] if getattr(stmt, "body", None) else None)
             if first is None:
                 return start, start
-            return start, (first.lineno, first.col_offset)
-        return start, (stmt.end_lineno or stmt.lineno, (stmt.end_col_offset or 0) + 1)
+            return start, (first.lineno << 32) + first.col_offset
+        return start, ((stmt.end_lineno or stmt.lineno) << 32) + (stmt.end_col_offset or 0) + 1
 
     def calls_in(self, stmt: ast.stmt) -> list[ast.Call]:
         lo, hi = self.own_range(stmt)
@@ -684,8 +700,8 @@ class _CellNodes:
         return sorted(found, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0)) if len(found) > 1 else found
 
     def reads_in(self, node: ast.AST) -> set[str]:
-        lo = (node.lineno, node.col_offset)
-        hi = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        lo = (node.lineno << 32) + node.col_offset
+        hi = ((node.end_lineno or node.lineno) << 32) + (node.end_col_offset or 0)
         return {n.id for n in self.names[bisect_left(self.name_keys, lo):bisect_left(self.name_keys, hi)]}
 
 

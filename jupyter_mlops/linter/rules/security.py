@@ -15,7 +15,7 @@ from ..context import LintContext
 from ..edits import ensure_from_import, ensure_import, node_text, replace_node
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
-from ._incremental import by_cell, cell_calls, memo
+from ._incremental import by_cell, calls_in
 
 # -- secret detection -----------------------------------------------------------------------
 
@@ -302,7 +302,7 @@ class HardcodedSecret(Rule):
             constants = [n for n in _str_constants(a) if len(n.value) >= 4]
             if not constants:
                 continue
-            named = _named_literals(a)
+            named = _named_literals(a) if _may_name_secrets(a.python.code) else {}
             for node in constants:
                 value = node.value
                 target = named.get(id(node))
@@ -343,6 +343,20 @@ class HardcodedSecret(Rule):
         edit = replace_node(cell, a, node, f'{os_name}.environ["{var}"]')
         return Fix(f'read it from the environment variable {var}', (edit, *edits),
                    Applicability.UNSAFE)
+
+
+# Every name `secret_kind` accepts contains one of these (lower-cased).
+_SECRET_NAME_PARTS = ("pass", "pw", "secret", "token", "key", "cred", "auth", "bearer")
+
+
+def _may_name_secrets(code: str) -> bool:
+    """False when no identifier or string key in the code can name a credential: a quick text
+    test that spares most cells `_named_literals`. Escapes in strings and non-ASCII identifiers
+    (normalised by the parser) could hide a name from it, so such code is always looked at."""
+    if not code.isascii() or "\\" in code:
+        return True
+    low = code.lower()
+    return any(part in low for part in _SECRET_NAME_PARTS)
 
 
 _AUTH_CLASSES = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"})
@@ -534,8 +548,10 @@ class _Urls:
     def __init__(self, ctx: LintContext) -> None:
         self.names: dict[str, str] = {}
         for _, a in ctx.analysis.parsed():
-            for name, url in memo(a, "_security_url_names", _Urls._bound):
-                self.names.setdefault(name, url)
+            code = a.python.code  # a URL literal has "://" in it, or an escape hides it
+            if "://" in code or "\\" in code:
+                for name, url in _Urls._bound(a):
+                    self.names.setdefault(name, url)
 
     @staticmethod
     def _bound(a: CellAnalysis) -> tuple[tuple[str, str], ...]:
@@ -633,15 +649,16 @@ class UnverifiedDownload(Rule):
         urls = _Urls(ctx)
         # Cell-local once the notebook's URL-bound names are known: reuse unchanged cells' findings.
         yield from by_cell(ctx, self.name, tuple(sorted(urls.names.items())), ctx.analysis.code(),
-                           lambda cell, a: self._cell(ctx, cell, a, urls))
+                           lambda cells: self._cells(ctx, cells, urls))
 
-    def _cell(self, ctx: LintContext, cell: Cell, a: CellAnalysis, urls: _Urls) -> Iterator[Finding]:
-        if a.ok and not a.python.foreign:
-            for call, qual in cell_calls(ctx, cell, a):
-                msg = self._message(a, call, qual, urls, ctx.qualname) if qual else None
-                if msg:
-                    yield ctx.at_node(cell, a, call, msg)
-        yield from self._shell(ctx, cell, a)
+    def _cells(self, ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None,
+               urls: _Urls) -> Iterator[Finding]:
+        for cell, a, call, qual in calls_in(ctx, cells):
+            msg = self._message(a, call, qual, urls, ctx.qualname) if qual else None
+            if msg:
+                yield ctx.at_node(cell, a, call, msg)
+        for cell, a in ctx.analysis.code() if cells is None else cells:
+            yield from self._shell(ctx, cell, a)
 
     @staticmethod
     def _message(a: CellAnalysis, call: ast.Call, qual: str, urls: _Urls,
