@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from ...analysis import CellAnalysis
 from ...notebook.model import Cell
@@ -716,12 +716,21 @@ class _CellPlan:
         for stmt in _flat_statements(a.tree.body) if a.tree is not None else ():
             value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else \
                 stmt.iter if isinstance(stmt, (ast.For, ast.AsyncFor)) else None
-            self.steps.append((stmt, nodes.calls_in(stmt), nodes.reads_in(value) if value is not None else None))
+            calls = nodes.calls_in(stmt)
+            if calls or value is not None:  # other statements change nothing the pass tracks
+                self.steps.append((stmt, calls, nodes.reads_in(value) if value is not None else None))
         self._calls = a.nodes(ast.Call)
         self.classes: list[ast.ClassDef] = a.nodes(ast.ClassDef)
         self._triggers: bool | None = None
-        # Everything the pass may read or write for this cell is keyed by one of these names.
-        self.names = frozenset({n.id for n in a.nodes(ast.Name)})
+        self._analysis = a
+        self._names: frozenset[str] | None = None
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Everything the pass may read or write for this cell is keyed by one of these names."""
+        if self._names is None:
+            self._names = frozenset({n.id for n in self._analysis.nodes(ast.Name)})
+        return self._names
 
     @property
     def triggers(self) -> bool:
@@ -736,15 +745,14 @@ _DUMPS = ("dump", "dumps", "save")
 _DEL = object()  # a write that removes the name
 
 
-@dataclass(frozen=True, eq=False)
-class _CellRecord:
+class _CellRecord(NamedTuple):
     """One cell's effect on the dataflow: replayed on the next lint when nothing it reads changed."""
 
     writes: tuple  # (name, its value in each state or _DEL, in models) after the cell
-    keys: frozenset[str]  # the names written
-    leaks: tuple
-    test_fits: tuple
-    consulted: tuple  # fits whose leak reports this cell looked up (a leak is reported once)
+    keys: set[str]  # the names written
+    leaks: list
+    test_fits: list
+    consulted: list  # fits whose leak reports this cell looked up (a leak is reported once)
 
 
 @dataclass
@@ -813,6 +821,7 @@ class DataFlow:
                        (qualname(b) or "").startswith(_MODEL_BASES) for b in cls.bases):
                     self.model_classes.add(cls.name)
         self._dicts = (self.objects, self.lineage, self.split_role, self.fitted, self.tainted)
+        self._imports = self.ctx.analysis.imports
         self._incremental(plans)
         return self
 
@@ -896,10 +905,11 @@ class DataFlow:
         for stmt, calls, reads in plan.steps:
             self._statement(cell, a, stmt, calls, reads)
         # A cell writes only to the names it mentions: its effect is their state afterwards.
-        dicts, models = self._dicts, self.models
-        writes = tuple((name, *[d.get(name, _DEL) for d in dicts], name in models) for name in written)
-        return _CellRecord(writes, frozenset(written), tuple(self.leaks[leaks:]),
-                           tuple(self.test_fits[test_fits:]), tuple(consulted))
+        objects, lineage, split_role, fitted, tainted = self._dicts
+        models = self.models
+        writes = tuple((name, objects.get(name, _DEL), lineage.get(name, _DEL), split_role.get(name, _DEL),
+                        fitted.get(name, _DEL), tainted.get(name, _DEL), name in models) for name in written)
+        return _CellRecord(writes, written, self.leaks[leaks:], self.test_fits[test_fits:], consulted)
 
     def _bounded(self, names: set[str]) -> set[str]:
         """Keep lineages small on long chains of derived names (a 5,000-cell notebook would
@@ -928,7 +938,12 @@ class DataFlow:
     def _statement(self, cell: Cell, a: CellAnalysis, stmt: ast.stmt, calls: list[ast.Call],
                    reads: set[str] | None) -> None:
         taint: FitEvent | None = None
+        imports = self._imports
         for call in calls:
+            # A function called by a name that is not imported is a builtin or the notebook's own:
+            # never a split or a cross-validation (`_call` would resolve it to nothing to do).
+            if type(call.func) is ast.Name and call.func.id not in imports:
+                continue
             taint = self._call(cell, a, call) or taint
         if reads is None:
             return
@@ -990,10 +1005,12 @@ class DataFlow:
         elif not augmented:
             self.tainted.pop(name, None)
         # Test-ness flows through copies and transforms of test data.
-        test = sorted(r for r in reads if self.split_role.get(r, ("", 0))[0] == "test")
-        train = [r for r in reads if self.split_role.get(r, ("", 0))[0] == "train"]
-        if test and not train and not augmented:
-            self.split_role[name] = self.split_role[test[0]]
+        roles = self.split_role
+        if not augmented and roles and not roles.keys().isdisjoint(reads):
+            test = sorted(r for r in reads if roles.get(r, ("", 0))[0] == "test")
+            train = [r for r in reads if roles.get(r, ("", 0))[0] == "train"]
+            if test and not train:
+                roles[name] = roles[test[0]]
         self.objects.pop(name, None)
         # `model = Net().to(device)`: look through device moves and mode switches.
         while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
