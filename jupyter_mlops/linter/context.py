@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis import CellAnalysis, CellCache, NotebookAnalysis
+from ..analysis.names import BUILTIN_NAMES
 from ..notebook.model import Cell, Notebook
 from .config import LintConfig
 from .findings import Finding, Fix
@@ -40,9 +41,31 @@ class LintContext:
         Resolved once per notebook and shared by every rule of the run."""
         if self._calls is None:
             qualname = self.analysis.qualname
-            self._calls = [(cell, a, call, qualname(call.func))
-                           for cell, a in self.analysis.parsed() for call in a.nodes(ast.Call)]
+            token = self._names_token()
+            calls: list[tuple[Cell, CellAnalysis, ast.Call, str | None]] = []
+            for cell, a in self.analysis.parsed():
+                # Kept on the (text-cached) cell analysis while the names resolve the same way,
+                # so an edit resolves the edited cell's calls only.
+                done = a.__dict__.get("_resolved_calls")
+                if done is None or done[0] is not token:
+                    done = a.__dict__["_resolved_calls"] = (
+                        token, [(call, qualname(call.func)) for call in a.nodes(ast.Call)])
+                calls += [(cell, a, call, qual) for call, qual in done[1]]
+            self._calls = calls
         return self._calls
+
+    def _names_token(self) -> object:
+        """One object per way of resolving names (`NotebookAnalysis.qualname` reads the imports
+        and which builtins the notebook rebinds), shared by lints through the cache."""
+        a = self.analysis
+        key = ("names-token", tuple(sorted(a.imports.items())),
+               tuple(sorted(n for n in a.definitions if n in BUILTIN_NAMES)))
+        token = self.cache.state(key) if self.cache is not None else None
+        if token is None:
+            token = object()
+            if self.cache is not None:
+                self.cache.store_state(key, token)
+        return token
 
     def at_node(self, cell: Cell, analysis: CellAnalysis, node: ast.AST, message: str,
                 fix: Fix | None = None, hint: str | None = None) -> Finding:
