@@ -190,3 +190,14 @@ def test_a_leak_is_reported_once_across_edits():
     _incremental_matches_full([head + [("d", split), ("e", "n = 1"), ("f", again)],
                                head + [("d", "pass"), ("e", "n = 1"), ("f", again)],
                                head + [("d", split), ("e", "n = 1"), ("f", again)]])
+
+
+def test_calls_resolve_again_when_imports_or_rebound_builtins_change():
+    """Each cell's resolved calls are reused between lints only while names resolve the same way."""
+    _incremental_matches_full([
+        [("a", "import numpy as np"), ("b", "x = np.random.rand(3)\ny = eval(s)")],
+        [("a", "import mylib as np"), ("b", "x = np.random.rand(3)\ny = eval(s)")],
+        [("a", "import numpy as np"), ("b", "x = np.random.rand(3)\ny = eval(s)")],
+        [("a", "import numpy as np\ndef eval(s):\n    return s"), ("b", "x = np.random.rand(3)\ny = eval(s)")],
+        [("a", "import numpy as np"), ("b", "x = np.random.rand(3)\ny = eval(s)")],
+    ])
