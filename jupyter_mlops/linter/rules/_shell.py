@@ -225,6 +225,11 @@ def calls_ending(ctx: LintContext, last: frozenset[str] | set[str]):
                if qual.rsplit(".", 1)[-1] in last and local not in last}
     wanted = set(last) | aliases
     for cell, a in ctx.analysis.parsed():
+        code = a.python.code
+        # A quick text test first: ASCII code that never spells a wanted name has no such call
+        # (the parser normalises non-ASCII identifiers, so those cells are always looked at).
+        if code.isascii() and not any(name in code for name in wanted):
+            continue
         for call in a.nodes(ast.Call):
             func = call.func
             spelled = func.attr if isinstance(func, ast.Attribute) else \

@@ -299,10 +299,14 @@ class HardcodedSecret(Rule):
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         os_import: list[tuple[str, list]] = []  # computed once, for the first fix only
         for cell, a in ctx.analysis.parsed():
-            constants = [n for n in _str_constants(a) if len(n.value) >= 4]
+            # Without a credential-like name in the cell only known token formats can match,
+            # and those are 20 characters or more.
+            may_name = _may_name_secrets(a.python.code)
+            shortest = 4 if may_name else 20
+            constants = [n for n in _str_constants(a) if len(n.value) >= shortest]
             if not constants:
                 continue
-            named = _named_literals(a) if _may_name_secrets(a.python.code) else {}
+            named = _named_literals(a) if may_name else {}
             for node in constants:
                 value = node.value
                 target = named.get(id(node))
@@ -504,6 +508,9 @@ class CredentialsInUrl(Rule):
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         for cell, a in ctx.analysis.parsed():
+            code = a.python.code  # a quick text test first; an escape could hide "://" or "@"
+            if not ("://" in code and "@" in code) and "\\" not in code:
+                continue
             for node in _str_constants(a):
                 if "\n" in node.value and isinstance(a.parent(node), ast.Expr):
                     continue  # a docstring or other prose block: examples, not configuration
