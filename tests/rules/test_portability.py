@@ -301,3 +301,9 @@ def test_fixed_paths_evaluate_to_the_original_paths(base, literals):
             assert PurePosixPath(got) == PurePosixPath(value)
         else:
             assert got == value, (name, code)
+
+
+def test_chdir_spelled_with_full_width_letters_is_found():
+    """Python reads `os.ｃｈｄｉｒ` as `os.chdir`: the quick text test must not skip the cell."""
+    nb = make_notebook("import os", "os.\uff43\uff48\uff44\uff49\uff52('data')")
+    assert [f.rule for f in findings(nb, "working-directory-change")] == ["working-directory-change"]

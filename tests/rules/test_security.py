@@ -498,3 +498,8 @@ def test_secrets_behind_escapes_and_unusual_spellings_are_found(source):
 def test_urls_behind_escapes_are_followed():
     nb = make_notebook("import pandas as pd", 'URL = "https:\\x2f/example.com/d.csv"', "df = pd.read_csv(URL)")
     assert [(f.rule, f.cell) for f in findings(nb, "unverified-download")] == [("unverified-download", 2)]
+
+
+def test_url_credentials_behind_an_escape_are_found():
+    nb = make_notebook('db = "postgresql://bob:Sekr3tPass\\x40db.internal:5432/sales"')
+    assert [f.rule for f in findings(nb, "credentials-in-url")] == ["credentials-in-url"]
