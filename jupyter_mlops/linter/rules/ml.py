@@ -972,10 +972,16 @@ class DataFlow:
                     self.tainted.pop(elt.id, None)
             return
         derived: set[str] = set()
+        lineage = self.lineage
         for r in reads:
-            derived |= self._ancestry(r)
-        if taint is None:
-            taint = next((self.tainted[r] for r in sorted(derived) if r in self.tainted), None)
+            sources = lineage.get(r)
+            if sources is None:
+                derived.add(r)
+            else:
+                derived |= sources
+        tainted = self.tainted
+        if taint is None and tainted and not tainted.keys().isdisjoint(derived):
+            taint = next((tainted[r] for r in sorted(derived) if r in tainted), None)
         if isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._assign(cell, elt, value, reads, taint)
@@ -999,7 +1005,8 @@ class DataFlow:
             derived = derived | self._ancestry(name)
         else:
             self.split_role.pop(name, None)
-        self.lineage[name] = self._bounded({name} | derived)
+        derived.add(name)  # a set of this binding's own (see `_assign`)
+        self.lineage[name] = self._bounded(derived)
         if taint is not None:
             self.tainted[name] = taint
         elif not augmented:
