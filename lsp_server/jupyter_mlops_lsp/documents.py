@@ -199,7 +199,7 @@ def from_notebook_document(nb: types.NotebookDocument, text_of: Callable[[str], 
         kind = "code" if c.kind == types.NotebookCellKind.Code else "markdown"
         if kind == "code" and language and language.lower() not in PYTHON_LANGUAGES:
             kind = "raw"  # a SQL or shell cell: not Python, not analysed
-        tags = _tags(c.metadata)
+        tags = _tags(c.metadata) if c.metadata else []
         order = c.execution_summary.execution_order if c.execution_summary else None
         order = order if isinstance(order, int) and order > 0 else None
         reuse = old.get(c.document)

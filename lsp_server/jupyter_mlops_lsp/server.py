@@ -164,7 +164,7 @@ def _text_of(ls: MlopsLanguageServer) -> Callable[[str], tuple[str, str | None, 
     docs = ls.workspace.text_documents
 
     def text_of(uri: str) -> tuple[str, str | None, int | None]:
-        doc = docs.get(unquote(uri)) or docs.get(uri)
+        doc = docs.get(uri) if "%" not in uri else (docs.get(unquote(uri)) or docs.get(uri))
         if doc is None:
             return "", None, None
         return doc.source, doc.language_id, doc.version
