@@ -82,8 +82,14 @@ class CellAnalysis:
 _EMPTY = PythonSource(code="")
 
 
+# Warning filters are process-wide state that catch_warnings swaps in and out; the language
+# server and the JupyterLab door analyse cells in worker threads, so only one thread at a time
+# may do that here. (A pre-check for text that cannot warn costs more than the swap: ~2 us.)
+_FILTERS_LOCK = Lock()
+
+
 def _parse(code: str) -> ast.Module:
-    with warnings.catch_warnings():
+    with _FILTERS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our findings
         return ast.parse(code)
 
@@ -98,7 +104,7 @@ def analyse_cell_source(source: str) -> CellAnalysis:
         try:
             tree = _parse(text)
         except SyntaxError:
-            with warnings.catch_warnings():
+            with _FILTERS_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # IPython warns on odd control characters
                 python = to_python(text)
             tree = _parse(python.code) if not python.foreign else ast.Module(body=[], type_ignores=[])

@@ -56,6 +56,13 @@ def _manager():
     return TransformerManager()
 
 
+@lru_cache(maxsize=4096)
+def _translate(line: str) -> str:
+    """IPython's translation of one special line. The same few lines (`%matplotlib inline`,
+    `!pip install ...`) recur in every notebook, and IPython takes ~150 us per line."""
+    return _manager().transform_cell(line).rstrip("\n")
+
+
 def looks_like_ipython(source: str) -> bool:
     return source.lstrip().startswith("%%") or any(_SPECIAL.search(l) for l in source.split("\n"))
 
@@ -108,7 +115,7 @@ def to_python(source: str) -> PythonSource:
             i = j + 1
             continue
         try:
-            translated = _manager().transform_cell(joined.strip()).rstrip("\n")
+            translated = _translate(joined.strip())
         except Exception:  # IPython raises assorted errors on odd input; leave the line as is.
             i = j + 1
             continue
