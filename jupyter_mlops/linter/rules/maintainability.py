@@ -117,10 +117,11 @@ class LongCell(Rule):
     summary = "a code cell has more lines of code than the configured maximum"
     hint = "split the cell into steps with one job each, or move the logic into functions"
     options = {"max-lines": 50}
+    cell_local = True
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         limit = ctx.options["max-lines"]
-        for cell in ctx.notebook.code_cells:
+        for cell, _ in ctx.analysis.code():
             n = code_lines(cell.source)
             if n > limit:
                 yield ctx.at(cell, f"cell has {n} lines of code (limit {limit})", 1)

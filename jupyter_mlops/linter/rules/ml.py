@@ -649,18 +649,34 @@ def says_test(name: str) -> bool:
 
 def _flat_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements that run at module level, in order (function and class bodies run later)."""
+    out: list[ast.stmt] = []
+    _flatten(body, out)
+    return iter(out)
+
+
+# Statements with no statements inside them: most of a notebook.
+_SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Delete, ast.Pass,
+                     ast.Break, ast.Continue, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal,
+                     ast.Raise, ast.Assert})
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _flatten(body: list[ast.stmt], out: list[ast.stmt]) -> None:
     for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if type(stmt) in _SIMPLE:
+            out.append(stmt)
             continue
-        yield stmt
+        if isinstance(stmt, _DEFINITIONS):
+            continue
+        out.append(stmt)
         for field_name in ("body", "orelse", "finalbody"):
             inner = getattr(stmt, field_name, None)
             if isinstance(inner, list):
-                yield from _flat_statements(inner)
+                _flatten(inner, out)
         for handler in getattr(stmt, "handlers", ()) or ():
-            yield from _flat_statements(handler.body)
+            _flatten(handler.body, out)
         for case in getattr(stmt, "cases", ()) or ():
-            yield from _flat_statements(case.body)
+            _flatten(case.body, out)
 
 
 _START = attrgetter("lineno", "col_offset")
@@ -677,8 +693,9 @@ class _CellNodes:
         self.calls = sorted([c for c in a.nodes(ast.Call) if type(c.func) is ast.Name
                              or (type(c.func) is ast.Attribute and c.func.attr in _CALL_ATTRS)], key=_START)
         self.call_keys = [(n.lineno << 32) + n.col_offset for n in self.calls]
-        self.names = sorted([n for n in a.nodes(ast.Name) if type(n.ctx) is ast.Load], key=_START)
-        self.name_keys = [(n.lineno << 32) + n.col_offset for n in self.names]
+        self._analysis = a
+        self._names: list[ast.Name] | None = None  # sorted when a statement first needs them
+        self._name_keys: list[int] = []
 
     @staticmethod
     def own_range(stmt: ast.stmt) -> tuple[int, int]:
@@ -694,6 +711,8 @@ class _CellNodes:
         return start, ((stmt.end_lineno or stmt.lineno) << 32) + (stmt.end_col_offset or 0) + 1
 
     def calls_in(self, stmt: ast.stmt) -> list[ast.Call]:
+        if not self.calls:
+            return self.calls
         lo, hi = self.own_range(stmt)
         found = self.calls[bisect_left(self.call_keys, lo):bisect_left(self.call_keys, hi)]
         # Inner calls run first: `scaler.fit(X).transform(Y)`.
@@ -702,7 +721,13 @@ class _CellNodes:
     def reads_in(self, node: ast.AST) -> set[str]:
         lo = (node.lineno << 32) + node.col_offset
         hi = ((node.end_lineno or node.lineno) << 32) + (node.end_col_offset or 0)
-        return {n.id for n in self.names[bisect_left(self.name_keys, lo):bisect_left(self.name_keys, hi)]}
+        names = self._names
+        if names is None:
+            names = self._names = sorted([n for n in self._analysis.nodes(ast.Name) if type(n.ctx) is ast.Load],
+                                         key=_START)
+            self._name_keys = [(n.lineno << 32) + n.col_offset for n in names]
+        keys = self._name_keys
+        return {n.id for n in names[bisect_left(keys, lo):bisect_left(keys, hi)]}
 
 
 class _CellPlan:
@@ -714,8 +739,8 @@ class _CellPlan:
         nodes = _CellNodes(a)
         self.steps: list[tuple[ast.stmt, list[ast.Call], set[str] | None]] = []
         for stmt in _flat_statements(a.tree.body) if a.tree is not None else ():
-            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else \
-                stmt.iter if isinstance(stmt, (ast.For, ast.AsyncFor)) else None
+            kind = type(stmt)
+            value = stmt.value if kind in _ASSIGNS else stmt.iter if kind in _LOOPS else None
             calls = nodes.calls_in(stmt)
             if calls or value is not None:  # other statements change nothing the pass tracks
                 self.steps.append((stmt, calls, nodes.reads_in(value) if value is not None else None))
@@ -742,6 +767,8 @@ class _CellPlan:
 
 
 _DUMPS = ("dump", "dumps", "save")
+_ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+_LOOPS = (ast.For, ast.AsyncFor)
 _DEL = object()  # a write that removes the name
 
 
@@ -753,6 +780,9 @@ class _CellRecord(NamedTuple):
     leaks: list
     test_fits: list
     consulted: list  # fits whose leak reports this cell looked up (a leak is reported once)
+
+
+_NO_EFFECT = _CellRecord((), frozenset(), [], [], [])  # shared: never changed
 
 
 @dataclass
@@ -864,7 +894,8 @@ class DataFlow:
             else:
                 rec = self._run_cell(cell, a, plan)
                 changed |= rec.keys
-                diverged.update(id(leak.fit) for leak in rec.leaks)
+                if rec.leaks:
+                    diverged.update(id(leak.fit) for leak in rec.leaks)
             order.append(k)
             records[k] = rec
         if cache is not None:
@@ -899,6 +930,8 @@ class DataFlow:
         self.test_fits.extend(rec.test_fits)
 
     def _run_cell(self, cell: Cell, a: CellAnalysis, plan: _CellPlan) -> _CellRecord:
+        if not plan.steps:
+            return _NO_EFFECT
         written = self._written = set()
         consulted = self._consulted = []
         leaks, test_fits = len(self.leaks), len(self.test_fits)
