@@ -31,6 +31,7 @@ SNIPPETS = [
     "print 'python 2'",
     "s = 'x'\ni = 1\ncon = None",
     "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier()",
+    "\n".join(f"v{i} = {i}" for i in range(55)),  # a long cell
     "",
 ]
 
@@ -47,7 +48,8 @@ def as_dicts(found):
 
 
 def test_some_rules_are_cell_local():
-    assert {r.name for r in all_rules() if r.cell_local} >= {"hardcoded-secret", "eval-exec", "bare-except"}
+    assert {r.name for r in all_rules() if r.cell_local} >= {"hardcoded-secret", "eval-exec", "bare-except",
+                                                             "long-cell"}
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
