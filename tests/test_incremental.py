@@ -105,6 +105,10 @@ FLOW_SNIPPETS = [
     "p = '/home/ana/data/x.csv'\nq = f'/home/ana/data/{p}'",
     "import os\nd = os.environ.get('D', '/home/ana/d')",
     "x = (",
+    "import numpy as np\nnp.random.seed(0)",
+    "noise = np.random.rand(3)",
+    "def draw():\n    return np.random.rand(2)",
+    "rng = np.random.default_rng()",
     "",
 ]
 
@@ -203,3 +207,18 @@ def test_calls_resolve_again_when_imports_or_rebound_builtins_change():
         [("a", "import numpy as np\ndef eval(s):\n    return s"), ("b", "x = np.random.rand(3)\ny = eval(s)")],
         [("a", "import numpy as np"), ("b", "x = np.random.rand(3)\ny = eval(s)")],
     ])
+
+
+def test_reused_results_survive_a_cell_analysis_being_evicted():
+    """Results kept between lints hold the syntax trees they were computed on: when the cache has
+    dropped a cell's analysis and parses its text again, the reused results must still agree."""
+    cache = CellCache()
+    sources = [FLOW_SNIPPETS[0], "import numpy as np", "def draw():\n    return np.random.rand(2)",
+               FLOW_SNIPPETS[2], FLOW_SNIPPETS[3], FLOW_SNIPPETS[4], "np.random.seed(0)",
+               "model = RandomForestClassifier()\nmodel.fit(X_test, y_test)"]
+    lint_notebook(notebook(sources), ALL, cache)
+    cache._items.clear()  # as if evicted: the next lint analyses every cell again
+    sources[3] = FLOW_SNIPPETS[2] + "\nz = 1"
+    found = as_dicts(lint_notebook(notebook(sources), ALL, cache))
+    assert found == as_dicts(lint_notebook(notebook(sources), ALL, CellCache()))
+    assert {f["rule"] for f in found} >= {"preprocessing-leakage", "fit-on-test-data"}

@@ -81,3 +81,31 @@ def calls_in(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None
     qualname = ctx.qualname
     return [(cell, a, call, qualname(call.func)) for cell, a in cells
             if a.ok and not a.python.foreign for call in a.nodes(ast.Call)]
+
+
+def summaries(ctx: LintContext, rule: str, cells: list[tuple[Cell, CellAnalysis]],
+              summarise: Callable[[Cell, CellAnalysis, list[tuple[ast.Call, str | None]]], object]) -> list:
+    """`summarise(cell, analysis, its calls with qualified names)` for each parsed cell, reusing
+    the previous lint's summary of a cell whose index, id and text are unchanged, as long as the
+    names and the configuration are. A summary may hold findings for its own cell only."""
+    cache = ctx.cache
+    key = ("summaries", rule, names_key(ctx))
+    old = cache.state(key) if cache is not None else None
+    if not isinstance(old, dict):
+        old = {}
+    keys = [(cell.index, cell.id, cell.source) for cell, _ in cells]
+    stale = [(cell, a) for (cell, a), k in zip(cells, keys) if k not in old]
+    calls: dict[int, list[tuple[ast.Call, str | None]]] = {cell.index: [] for cell, _ in stale}
+    for cell, _, call, qual in calls_in(ctx, None if len(stale) == len(cells) else stale):
+        calls[cell.index].append((call, qual))
+    new = {}
+    out = []
+    for (cell, a), k in zip(cells, keys):
+        found = old.get(k)
+        if found is None:
+            found = summarise(cell, a, calls[cell.index])
+        new[k] = found
+        out.append(found)
+    if cache is not None:
+        cache.store_state(key, new)
+    return out

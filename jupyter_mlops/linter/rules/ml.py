@@ -18,7 +18,7 @@ from ..context import LintContext
 from ..edits import add_keyword, after_import_of, insert_lines
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
-from ._incremental import by_cell, calls_in, memo, names_key
+from ._incremental import by_cell, calls_in, memo, names_key, summaries
 
 # -- random seeds ---------------------------------------------------------------------------
 
@@ -169,28 +169,16 @@ class MissingRandomSeed(Rule):
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         seeds: dict[str, list[tuple[int, int, int]]] = {}
         uses = []
-        for cell, a, call, qual in ctx.calls():
-            if not qual:
-                continue
-            if qual in _SEEDS:
-                seed = call.args[0] if call.args else next((k.value for k in call.keywords), None)
-                if seed is None or (isinstance(seed, ast.Constant) and seed.value is None):
-                    continue  # `random.seed()` seeds from the clock: as good as no seed
-                for lib in _SEEDS[qual]:
-                    seeds.setdefault(lib, []).append(_pos(cell, call))
-                continue
-            gen = _unseeded_generator(qual, call)
-            if gen is not None:
-                fix = None
-                if not call.args and not call.keywords and call.lineno not in a.python.changed_lines:
-                    fix = Fix(f"seed it with {ctx.config.seed}",
-                              (add_keyword(cell, a, call, str(ctx.config.seed)),), Applicability.SAFE)
-                yield ctx.at_node(cell, a, call, f"`{gen}()` without a seed gives different numbers "
-                                  "on every run", fix=fix)
-                continue
-            lib = _rng_use(qual, call)
-            if lib is not None:
-                uses.append((_pos(cell, call), lib, cell, a, call, qual))
+        cells = ctx.analysis.parsed()
+        # Each cell's seeds, draws and unseeded generators, reused between lints while it is unchanged.
+        for (cell, a), (generators, cell_seeds, cell_uses) in zip(
+                cells, summaries(ctx, self.name, cells, lambda cell, a, calls: self._summary(ctx, cell, a, calls))):
+            yield from generators
+            for pos, libs in cell_seeds:
+                for lib in libs:
+                    seeds.setdefault(lib, []).append(pos)
+            # The call nodes are those of the analysis that summarised the cell: keep them together.
+            uses.extend((pos, lib, cell, used_in, call, qual) for pos, lib, used_in, call, qual in cell_uses)
         reported: set[str] = set()
         for pos, lib, cell, a, call, qual in sorted(uses, key=lambda u: u[0]):
             if lib in reported:
@@ -206,6 +194,36 @@ class MissingRandomSeed(Rule):
             yield ctx.at_node(cell, a, call,
                               f"`{shown}` draws from {_LIB_LABEL[lib]}'s global generator, which is "
                               f"not seeded before this point{later}", fix=self._fix(ctx, lib))
+
+    @staticmethod
+    def _summary(ctx: LintContext, cell: Cell, a: CellAnalysis, calls: list[tuple[ast.Call, str | None]]) -> tuple:
+        """(findings for unseeded generators, [(position, libraries seeded)], [(position,
+        library, call, qualified name)] of draws) for one cell."""
+        generators: list[Finding] = []
+        seeds: list[tuple[tuple[int, int, int], tuple[str, ...]]] = []
+        uses: list[tuple[tuple[int, int, int], str, CellAnalysis, ast.Call, str]] = []
+        for call, qual in calls:
+            if not qual:
+                continue
+            if qual in _SEEDS:
+                seed = call.args[0] if call.args else next((k.value for k in call.keywords), None)
+                if seed is None or (isinstance(seed, ast.Constant) and seed.value is None):
+                    continue  # `random.seed()` seeds from the clock: as good as no seed
+                seeds.append((_pos(cell, call), _SEEDS[qual]))
+                continue
+            gen = _unseeded_generator(qual, call)
+            if gen is not None:
+                fix = None
+                if not call.args and not call.keywords and call.lineno not in a.python.changed_lines:
+                    fix = Fix(f"seed it with {ctx.config.seed}",
+                              (add_keyword(cell, a, call, str(ctx.config.seed)),), Applicability.SAFE)
+                generators.append(ctx.at_node(cell, a, call, f"`{gen}()` without a seed gives different "
+                                              "numbers on every run", fix=fix))
+                continue
+            lib = _rng_use(qual, call)
+            if lib is not None:
+                uses.append((_pos(cell, call), lib, a, call, qual))
+        return generators, seeds, uses
 
     @staticmethod
     def _fix(ctx: LintContext, lib: str) -> Fix | None:
