@@ -84,10 +84,14 @@ def calls_in(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None
 
 
 def summaries(ctx: LintContext, rule: str, cells: list[tuple[Cell, CellAnalysis]],
-              summarise: Callable[[Cell, CellAnalysis, list[tuple[ast.Call, str | None]]], object]) -> list:
-    """`summarise(cell, analysis, its calls with qualified names)` for each parsed cell, reusing
-    the previous lint's summary of a cell whose index, id and text are unchanged, as long as the
-    names and the configuration are. A summary may hold findings for its own cell only."""
+              summarise: Callable[[Iterable[tuple[Cell, CellAnalysis, ast.Call, str | None]]], dict],
+              empty: object) -> list:
+    """A summary of each parsed cell's calls, reusing the previous lint's summary of a cell whose
+    index, id and text are unchanged, as long as the names and the configuration are.
+
+    `summarise(calls)` gets `ctx.calls()` or the same for the changed cells only, and returns
+    {cell index: summary} for the cells that have something to say (the others get `empty`).
+    A summary may hold findings for its own cell only."""
     cache = ctx.cache
     key = ("summaries", rule, names_key(ctx))
     old = cache.state(key) if cache is not None else None
@@ -95,15 +99,13 @@ def summaries(ctx: LintContext, rule: str, cells: list[tuple[Cell, CellAnalysis]
         old = {}
     keys = [(cell.index, cell.id, cell.source) for cell, _ in cells]
     stale = [(cell, a) for (cell, a), k in zip(cells, keys) if k not in old]
-    calls: dict[int, list[tuple[ast.Call, str | None]]] = {cell.index: [] for cell, _ in stale}
-    for cell, _, call, qual in calls_in(ctx, None if len(stale) == len(cells) else stale):
-        calls[cell.index].append((call, qual))
+    fresh = summarise(calls_in(ctx, None if len(stale) == len(cells) else stale)) if stale else {}
     new = {}
     out = []
-    for (cell, a), k in zip(cells, keys):
+    for (cell, _), k in zip(cells, keys):
         found = old.get(k)
         if found is None:
-            found = summarise(cell, a, calls[cell.index])
+            found = fresh.get(cell.index, empty)
         new[k] = found
         out.append(found)
     if cache is not None:

@@ -63,6 +63,9 @@ _SEEDS: dict[str, tuple[str, ...]] = {
     "accelerate.utils.set_seed": ("numpy", "random", "torch"),
     "fastai.torch_core.set_seed": ("numpy", "random", "torch"),
 }
+# The first part of every qualified name the rule looks at: seeds, draws, generators.
+_RANDOM_ROOTS = frozenset({q.partition(".")[0] for q in _SEEDS} | {"numpy", "random", "torch", "tensorflow"})
+_NOTHING = ((), (), ())  # a cell without seeds, draws or generators
 _LIB_LABEL = {"numpy": "NumPy", "random": "Python's `random`", "torch": "PyTorch", "tensorflow": "TensorFlow"}
 
 
@@ -172,7 +175,7 @@ class MissingRandomSeed(Rule):
         cells = ctx.analysis.parsed()
         # Each cell's seeds, draws and unseeded generators, reused between lints while it is unchanged.
         for (cell, a), (generators, cell_seeds, cell_uses) in zip(
-                cells, summaries(ctx, self.name, cells, lambda cell, a, calls: self._summary(ctx, cell, a, calls))):
+                cells, summaries(ctx, self.name, cells, lambda calls: self._summaries(ctx, calls), _NOTHING)):
             yield from generators
             for pos, libs in cell_seeds:
                 for lib in libs:
@@ -196,20 +199,18 @@ class MissingRandomSeed(Rule):
                               f"not seeded before this point{later}", fix=self._fix(ctx, lib))
 
     @staticmethod
-    def _summary(ctx: LintContext, cell: Cell, a: CellAnalysis, calls: list[tuple[ast.Call, str | None]]) -> tuple:
-        """(findings for unseeded generators, [(position, libraries seeded)], [(position,
-        library, call, qualified name)] of draws) for one cell."""
-        generators: list[Finding] = []
-        seeds: list[tuple[tuple[int, int, int], tuple[str, ...]]] = []
-        uses: list[tuple[tuple[int, int, int], str, CellAnalysis, ast.Call, str]] = []
-        for call, qual in calls:
-            if not qual:
+    def _summaries(ctx: LintContext, calls: Iterable[tuple[Cell, CellAnalysis, ast.Call, str | None]]) -> dict:
+        """{cell index: (findings for unseeded generators, [(position, libraries seeded)],
+        [(position, library, analysis, call, qualified name)] of draws)} for cells with any."""
+        found: dict[int, tuple[list, list, list]] = {}
+        for cell, a, call, qual in calls:
+            if not qual or qual.partition(".")[0] not in _RANDOM_ROOTS:
                 continue
             if qual in _SEEDS:
                 seed = call.args[0] if call.args else next((k.value for k in call.keywords), None)
                 if seed is None or (isinstance(seed, ast.Constant) and seed.value is None):
                     continue  # `random.seed()` seeds from the clock: as good as no seed
-                seeds.append((_pos(cell, call), _SEEDS[qual]))
+                found.setdefault(cell.index, ([], [], []))[1].append((_pos(cell, call), _SEEDS[qual]))
                 continue
             gen = _unseeded_generator(qual, call)
             if gen is not None:
@@ -217,13 +218,14 @@ class MissingRandomSeed(Rule):
                 if not call.args and not call.keywords and call.lineno not in a.python.changed_lines:
                     fix = Fix(f"seed it with {ctx.config.seed}",
                               (add_keyword(cell, a, call, str(ctx.config.seed)),), Applicability.SAFE)
-                generators.append(ctx.at_node(cell, a, call, f"`{gen}()` without a seed gives different "
-                                              "numbers on every run", fix=fix))
+                found.setdefault(cell.index, ([], [], []))[0].append(
+                    ctx.at_node(cell, a, call, f"`{gen}()` without a seed gives different numbers on "
+                                "every run", fix=fix))
                 continue
             lib = _rng_use(qual, call)
             if lib is not None:
-                uses.append((_pos(cell, call), lib, a, call, qual))
-        return generators, seeds, uses
+                found.setdefault(cell.index, ([], [], []))[2].append((_pos(cell, call), lib, a, call, qual))
+        return found
 
     @staticmethod
     def _fix(ctx: LintContext, lib: str) -> Fix | None:
