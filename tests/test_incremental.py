@@ -78,8 +78,8 @@ def test_incremental_lint_equals_a_full_lint(start, edits):
 # downloads through URL-bound names, random_state set later, path literals): snippets that make
 # them fire, and edits that move cells (ids travel with their cells) and change imports.
 FLOW_SNIPPETS = [
-    "import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
-    "from sklearn.preprocessing import StandardScaler\nfrom sklearn.ensemble import RandomForestClassifier",
+    ("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+     "from sklearn.preprocessing import StandardScaler\nfrom sklearn.ensemble import RandomForestClassifier"),
     "from sklearn.model_selection import train_test_split as tts",
     "df = pd.read_csv('d.csv')\nX = df[['a', 'b']]\ny = df['c']",
     "X_s = StandardScaler().fit_transform(X)",
