@@ -222,3 +222,15 @@ def test_reused_results_survive_a_cell_analysis_being_evicted():
     found = as_dicts(lint_notebook(notebook(sources), ALL, cache))
     assert found == as_dicts(lint_notebook(notebook(sources), ALL, CellCache()))
     assert {f["rule"] for f in found} >= {"preprocessing-leakage", "fit-on-test-data"}
+
+
+def test_typing_in_the_imports_keeps_one_saved_state_per_rule_and_notebook():
+    """Every keystroke in an import line changes how names resolve; the per-cell results kept
+    between lints replace the previous ones instead of piling up in the cache."""
+    cache = CellCache()
+    body = [FLOW_SNIPPETS[2], FLOW_SNIPPETS[3], FLOW_SNIPPETS[4], "URL = 'https://example.com/d.csv'"]
+    line = "import numpy as numerical_python"
+    for end in range(len("import n"), len(line) + 1):
+        lint_notebook(notebook([FLOW_SNIPPETS[0] + "\n" + line[:end], *body]), ALL, cache)
+    kept = [k for k in cache._states if k[0] in ("by-cell", "summaries", "ml.data_flow")]
+    assert len(kept) <= 4

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Hashable, Iterable, Iterator
 
-from ...analysis import CellAnalysis
+from ...analysis import CellAnalysis, CellCache
 from ...analysis.names import BUILTIN_NAMES
 from ...notebook.model import Cell
 from ..context import LintContext
@@ -27,6 +27,16 @@ def memo(a: CellAnalysis, key: str, compute: Callable[[CellAnalysis], object]) -
     if found is None:
         found = store[key] = compute(a)
     return found
+
+
+def previous(cache: CellCache, slot: tuple, valid: Hashable) -> object:
+    """What the previous lint stored in `slot` (one per rule and notebook, so that the cache
+    does not fill up with a state for every version of the imports), if it was stored under
+    the same `valid` key; else an empty dict."""
+    saved = cache.state(slot)
+    if isinstance(saved, tuple) and len(saved) == 2 and saved[0] == valid:
+        return saved[1]
+    return {}
 
 
 def names_key(ctx: LintContext) -> tuple:
@@ -53,10 +63,8 @@ def by_cell(ctx: LintContext, rule: str, fact: Hashable, cells: list[tuple[Cell,
     if cache is None:
         yield from check(None)
         return
-    key = ("by-cell", rule, names_key(ctx), fact)
-    old = cache.state(key)
-    if not isinstance(old, dict):
-        old = {}
+    slot, valid = ("by-cell", rule, ctx.notebook.path), (names_key(ctx), fact)
+    old = previous(cache, slot, valid)
     keys = [(cell.index, cell.id, cell.source) for cell, _ in cells]
     stale = [(cell, a) for (cell, a), k in zip(cells, keys) if k not in old]
     found: dict[int, list[Finding]] = {cell.index: [] for cell, _ in stale}
@@ -70,7 +78,7 @@ def by_cell(ctx: LintContext, rule: str, fact: Hashable, cells: list[tuple[Cell,
             hit = found[cell.index]
         new[k] = hit
         yield from hit
-    cache.store_state(key, new)
+    cache.store_state(slot, (valid, new))
 
 
 def calls_in(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None
@@ -93,10 +101,8 @@ def summaries(ctx: LintContext, rule: str, cells: list[tuple[Cell, CellAnalysis]
     {cell index: summary} for the cells that have something to say (the others get `empty`).
     A summary may hold findings for its own cell only."""
     cache = ctx.cache
-    key = ("summaries", rule, names_key(ctx))
-    old = cache.state(key) if cache is not None else None
-    if not isinstance(old, dict):
-        old = {}
+    slot, valid = ("summaries", rule, ctx.notebook.path), names_key(ctx)
+    old = previous(cache, slot, valid) if cache is not None else {}
     keys = [(cell.index, cell.id, cell.source) for cell, _ in cells]
     stale = [(cell, a) for (cell, a), k in zip(cells, keys) if k not in old]
     fresh = summarise(calls_in(ctx, None if len(stale) == len(cells) else stale)) if stale else {}
@@ -109,5 +115,5 @@ def summaries(ctx: LintContext, rule: str, cells: list[tuple[Cell, CellAnalysis]
         new[k] = found
         out.append(found)
     if cache is not None:
-        cache.store_state(key, new)
+        cache.store_state(slot, (valid, new))
     return out

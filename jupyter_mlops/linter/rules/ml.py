@@ -18,7 +18,7 @@ from ..context import LintContext
 from ..edits import add_keyword, after_import_of, insert_lines
 from ..findings import Applicability, Finding, Fix, Severity
 from ..rule import Rule, register
-from ._incremental import by_cell, calls_in, memo, names_key, summaries
+from ._incremental import by_cell, calls_in, memo, names_key, previous, summaries
 
 # -- random seeds ---------------------------------------------------------------------------
 
@@ -883,8 +883,9 @@ class DataFlow:
         those written by cells that were edited, added, removed or re-run. A replayed cell
         writes only names it mentions, none of them in `changed`, so the set only grows."""
         cache = self.ctx.cache
-        key = ("ml.data_flow", names_key(self.ctx), frozenset(self.model_classes))
-        saved = cache.state(key) if cache is not None else None
+        slot = ("ml.data_flow", self.ctx.notebook.path)
+        valid = (names_key(self.ctx), frozenset(self.model_classes))
+        saved = previous(cache, slot, valid) if cache is not None else None
         old_order, old_records = saved if isinstance(saved, tuple) else ((), {})
         old_pos = {k: i for i, k in enumerate(old_order)}
         order: list[tuple] = []
@@ -919,7 +920,7 @@ class DataFlow:
             order.append(k)
             records[k] = rec
         if cache is not None:
-            cache.store_state(key, (tuple(order), records))
+            cache.store_state(slot, (valid, (tuple(order), records)))
 
     def _unaffected(self, rec: _CellRecord, plan: _CellPlan, changed: set[str], diverged: set[int]) -> bool:
         if diverged and any(id(fit) in diverged for fit in rec.consulted):
