@@ -234,3 +234,14 @@ def test_typing_in_the_imports_keeps_one_saved_state_per_rule_and_notebook():
         lint_notebook(notebook([FLOW_SNIPPETS[0] + "\n" + line[:end], *body]), ALL, cache)
     kept = [k for k in cache._states if k[0] in ("by-cell", "summaries", "ml.data_flow")]
     assert len(kept) <= 4
+
+
+def test_a_value_derived_from_many_names_is_followed_across_an_edit():
+    """A value built from more names than the dataflow keeps in a lineage remembers only the
+    fitted ones; when an edit removes the fit, the cells using that value must run again."""
+    wide = "big = " + " + ".join(f"a{i}" for i in range(70)) + " + base"
+    head = [("a", FLOW_SNIPPETS[0]), ("b", FLOW_SNIPPETS[2])]
+    tail = [("d", wide), ("e", "parts = train_test_split(big)"), ("f", "model.fit(X, y)")]
+    _incremental_matches_full([head + [("c", "base = StandardScaler().fit_transform(X)")] + tail,
+                               head + [("c", "base = X")] + tail,
+                               head + [("c", "base = StandardScaler().fit_transform(X)")] + tail])

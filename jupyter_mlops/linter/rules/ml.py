@@ -805,6 +805,19 @@ class _CellRecord(NamedTuple):
 _NO_EFFECT = _CellRecord((), frozenset(), [], [], [])  # shared: never changed
 
 
+def _differing(writes: tuple, before: tuple) -> set[str]:
+    """Names whose state after the cell differs between two records of it. Fits compare by
+    identity: a leak is reported once per fit object."""
+    old = {w[0]: w for w in before}
+    differ = {w[0] for w in before}.difference(w[0] for w in writes)
+    for w in writes:
+        o = old.get(w[0])
+        if o is None or not (w[1] == o[1] and w[2] == o[2] and w[3] == o[3] and w[4] is o[4]
+                             and w[5] is o[5] and w[6] == o[6]):
+            differ.add(w[0])
+    return differ
+
+
 @dataclass
 class FitEvent:
     cell: Cell
@@ -907,7 +920,10 @@ class DataFlow:
                     self._replay(rec)
                 else:
                     new = self._run_cell(cell, a, plan)
-                    changed |= new.keys | rec.keys
+                    differ = _differing(new.writes, rec.writes)
+                    changed |= differ
+                    # Names this run left as the previous one did agree again from here on.
+                    changed -= (new.keys & rec.keys) - differ
                     if [(id(l.fit), l.split_cell.index, l.split_name) for l in new.leaks] != \
                             [(id(l.fit), l.split_cell.index, l.split_name) for l in rec.leaks]:
                         diverged.update(id(leak.fit) for leak in (*new.leaks, *rec.leaks))
