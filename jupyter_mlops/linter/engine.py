@@ -18,6 +18,7 @@ from ..notebook.loader import has_percent_cells, load_notebook, read_bytes, deco
 from ..notebook.model import Notebook
 from .config import LintConfig
 from .context import LintContext
+from .edits import import_insertion_point
 from .findings import FileResult, Finding, LintReport
 from .rule import Rule
 from .suppress import is_suppressed
@@ -75,10 +76,13 @@ class _Facts:
     maybe_defined: frozenset[str]
     # Rules' `notebook_names` -> the cells defining them, with their text.
     watched: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    # Where fixes add imports (a fix's edit there may land in the finding's own cell).
+    import_point: tuple[int, int] = (0, 0)
 
     def changed_names(self, new: "_Facts") -> set[str] | None:
         """Names whose definitions differ between two lints; None when everything may differ."""
-        if new.imports != self.imports or new.opaque != self.opaque or new.watched != self.watched:
+        if new.imports != self.imports or new.opaque != self.opaque or new.watched != self.watched \
+                or new.import_point != self.import_point:
             return None
         old_defs, new_defs = self.definitions, new.definitions
         changed: set[str] = set()
@@ -116,10 +120,12 @@ def _facts(ctx: LintContext, rules: list[type[Rule]]) -> _Facts:
     a = ctx.analysis
     definitions = a.definitions
     watched = sorted(set().union(*(r.notebook_names for r in rules)))
+    point_cell, point_line = import_insertion_point(ctx)
     return _Facts(
         imports=a.imports, opaque=a.opaque, definitions=definitions, maybe_defined=a.maybe_defined,
         watched=tuple((name, tuple((i, a.cells[i].source) for i in definitions.get(name, ()) if i in a.cells))
-                      for name in watched))
+                      for name in watched),
+        import_point=(point_cell.index, point_line))
 
 
 def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache) -> list[Finding]:
