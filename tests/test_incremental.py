@@ -245,3 +245,12 @@ def test_a_value_derived_from_many_names_is_followed_across_an_edit():
     _incremental_matches_full([head + [("c", "base = StandardScaler().fit_transform(X)")] + tail,
                                head + [("c", "base = X")] + tail,
                                head + [("c", "base = StandardScaler().fit_transform(X)")] + tail])
+
+
+def test_a_fix_that_adds_an_import_follows_the_import_block():
+    """The secret's fix adds `import os` where imports go: at the top of the first cell until
+    another cell imports something, then after that import (found by hypothesis)."""
+    _incremental_matches_full([
+        [("a", 'API_KEY = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uIx8"'), ("b", "%run other.ipynb")],
+        [("a", 'API_KEY = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uIx8"'), ("b", "from math import *")],
+    ])
