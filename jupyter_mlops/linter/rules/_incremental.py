@@ -1,9 +1,10 @@
-"""Reuse between lints for rules that are cell-local given a small notebook-wide fact.
+"""Reuse between lints for notebook-wide rules whose work is mostly per cell.
 
-The engine re-runs `cell_local` rules only on changed cells, keyed by what every rule may read
-(imports, definitions, configuration). Some rules need one more fact about the notebook (which
-names hold URLs, which estimators get `set_params(random_state=...)` later): they key their
-per-cell results by that fact here, in the caller's long-lived cache (`LintContext.cache`).
+The engine re-runs `cell_local` rules only on changed cells. Some rules are cell-local once one
+small fact about the notebook is known (which names hold URLs, which estimators get
+`set_params(random_state=...)` later): `by_cell` keys their per-cell findings by that fact.
+Others combine per-cell summaries notebook-wide (seeds before draws): `summaries` keeps those.
+Both live in the caller's long-lived cache (`LintContext.cache`), one slot per rule and notebook.
 """
 
 from __future__ import annotations
