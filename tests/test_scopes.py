@@ -137,3 +137,89 @@ def test_unicode_columns_are_characters_not_bytes():
                     end_col_offset=use.end_col)
     line, col, _, end = a.span(node)
     assert a.source[col:end] == "undefined_name"
+
+
+# -- edge cases of the single-pass walk ----------------------------------------------------------
+def scope(src: str):
+    return analyse_cell_source(src).scope
+
+
+@pytest.mark.parametrize("src, reads, later", [
+    # nested functions: a read in the inner one is deferred to the outer function's call
+    ("def outer():\n    def inner():\n        return cfg\n    return inner", set(), {"cfg"}),
+    # a comprehension in a function body: its first iterable is read in the function
+    ("def f():\n    return {k: v for k, v in table.items() if k in keep}", set(), {"table", "keep"}),
+    # a walrus in a comprehension in a function binds in the function
+    ("def f():\n    [(last := x) for x in xs]\n    return last", set(), {"xs"}),
+    # class body reads happen when the class statement runs
+    ("class Model(Base):\n    size = default_size\n    def fit(self):\n        return size",
+     {"Base", "default_size"}, {"size"}),
+    # a lambda's defaults are read now, its body later
+    ("f = lambda a, k=dflt, *, j=kw: a + g", {"dflt", "kw"}, {"g"}),
+    # decorators and defaults now, annotations and bodies later
+    ("@register(opts)\ndef f(a: Frame = base) -> Result:\n    return a", {"register", "opts", "base"},
+     {"Frame", "Result"}),
+    # `del` makes a name local to the whole function
+    ("def f():\n    log(tmp)\n    del tmp", set(), {"log"}),
+    # except-as and match captures are locals of the function
+    ("def f():\n    try:\n        g()\n    except E as err:\n        return err\n"
+     "    match cmd:\n        case [a, *rest]:\n            return a, rest", set(), {"g", "E", "cmd"}),
+    # augmented assignment in a function: a local, read before it is bound (UnboundLocalError)
+    ("def f():\n    count += 1", set(), set()),
+])
+def test_reads_now_and_reads_at_call_time(src, reads, later):
+    assert uses(src) == reads
+    assert deferred(src) == later
+
+
+def test_a_global_declared_in_a_function_is_read_at_call_time():
+    s = scope("def setup():\n    global cfg\n    cfg = load(path)\n    return cfg\n")
+    assert {u.name for u in s.deferred} == {"load", "path", "cfg"}
+    assert not s.uses
+    assert [(b.name, b.kind) for b in s.bindings] == [("cfg", "global"), ("setup", "def")]
+
+
+def test_deferred_reads_name_the_module_level_function_that_runs_them():
+    s = scope("def outer():\n    def inner():\n        return cfg\n    f = lambda: other\n")
+    assert {(u.name, u.function) for u in s.deferred} == {("cfg", "outer"), ("other", "outer")}
+    assert {(u.name, u.function) for u in scope("h = lambda: cfg").deferred} == {("cfg", "<lambda>")}
+
+
+def test_star_imports_and_relative_imports():
+    s = scope("from pkg.sub import *\nfrom ..up import thing as t\nimport a.b.c")
+    assert s.star_imports == ["pkg.sub"]
+    assert s.imports == {"t": "..up.thing", "a": "a"}
+    assert scope("def f():\n    from m import *").star_imports == []
+
+
+@pytest.mark.parametrize("src, mutations", [
+    ("df = df.copy()", [("df", "self-assign")]),
+    ("df = other.copy()", []),
+    ("df = df.dropna()", [("df", "method:dropna"), ("df", "self-assign")]),
+    ("a = b = a + 1", [("a", "self-assign")]),
+    ("df['a'] = df['a'].fillna(0)", [("df", "subscript"), ("df", "self-assign")]),
+    ("df['a'] = df['b'].fillna(0)", [("df", "subscript")]),
+    ("df.x = df.y", [("df", "attribute")]),
+    ("x, d[k] = 1, 2", [("d", "subscript")]),
+    ("total += 1", [("total", "augassign")]),
+    ("d[k] += 1", [("d", "augassign")]),
+    ("df.dropna(inplace=True)", [("df", "inplace")]),
+    ("a.b.drop(columns=c, inplace=True)", [("a", "inplace")]),
+    ("model.fit(X, y)", [("model", "method:fit")]),
+    ("a.b.fit(X)", []),  # only a method of a plain name counts
+    ("def f():\n    df.dropna(inplace=True)\n    df = df.copy()", []),  # not at module level
+    # a comprehension target that reads names still counts as reading them
+    ("d = [v for d[k] in rows]", [("d", "self-assign")]),
+    ("d = [v for (a, b) in d]", [("d", "self-assign")]),
+])
+def test_module_level_mutations(src, mutations):
+    assert [(m.name, m.how) for m in scope(src).mutations] == mutations
+
+
+def test_deeply_nested_expressions_are_analysed_or_reported():
+    for src in ("x = " + " + ".join(["a"] * 600), "x = a" + ".b()" * 300,
+                "x = " + "f(" * 150 + ")" * 150, "x = " + "[" * 150 + "]" * 150):
+        a = analyse_cell_source(src)
+        assert a.ok or a.syntax_error.message == "too deeply nested to analyse"
+        if a.ok and "[" not in src:
+            assert a.scope.uses[0].name in {"a", "f"}

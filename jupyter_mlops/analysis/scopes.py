@@ -307,15 +307,15 @@ def _local_bindings(body: list[ast.AST], args: ast.arguments | None) -> tuple[se
         if special == "class":
             add(node.name)
             extend(node.decorator_list)
+            extend(node.bases)
+            extend(node.keywords)
             continue
         if special == "lambda":
             extend(node.args.defaults)
+            extend(d for d in node.args.kw_defaults if d)
             continue
         if special == "comprehension":
-            # Only walrus targets escape a comprehension.
-            for sub in _walk(node):
-                if type(sub) is _NamedExpr and type(sub.target) is _Name:
-                    add(sub.target.id)
+            _walrus_targets(node, add)
             continue
         if special == "global":
             globs.update(node.names)
@@ -335,6 +335,23 @@ def _local_bindings(body: list[ast.AST], args: ast.arguments | None) -> tuple[se
             add(node.name)
         extend(_children(node))
     return names - globs - nonlocs, globs, nonlocs
+
+
+def _walrus_targets(comprehension: ast.AST, add) -> None:
+    """Only walrus targets escape a comprehension (to the enclosing function), nested
+    comprehensions included; inside a lambda they bind in the lambda, but its defaults are
+    evaluated in the comprehension."""
+    stack = [comprehension]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is _NamedExpr and type(node.target) is _Name:
+            add(node.target.id)
+        if kind is _Lambda:
+            stack.extend(node.args.defaults)
+            stack.extend(d for d in node.args.kw_defaults if d)
+        else:
+            stack.extend(_children(node))
 
 
 class ScopeVisitor:
@@ -441,17 +458,16 @@ class ScopeVisitor:
                                             node.end_col_offset or node.col_offset, ""))
             return
         first = True
-        function = ""
         while scope.kind != "module":
             if name in scope.globals:
                 break
             # Class bodies are invisible to the functions nested in them.
             if (first or scope.kind != "class") and name in scope.names:
                 return
-            if not function and (scope.kind == "function" or scope.kind == "lambda"):
-                function = scope.function
             first = False
             scope = scope.parent  # type: ignore[assignment]
+        # A global read in a function body (a `global` name too) happens when it is called.
+        function = self.scope.function
         if function:
             self.result.deferred.append(_use(name, node.lineno, node.col_offset,
                                             node.end_col_offset or node.col_offset, function))
