@@ -17,17 +17,18 @@ import logging
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.5
-# Young collections between full ones before one is forced even while busy. A cold lint of a
-# 300-cell notebook runs about 70 of them, so this allows dozens of such lints back to back.
-MAX_PENDING = 5_000
+# Objects frozen since the last full collection before one is forced even while busy: a cold
+# lint of a 300-cell notebook leaves about 300,000, so dozens of those may run back to back.
+MAX_GROWTH = 5_000_000
 _NO_AUTOMATIC_FULL = 1 << 30
 
 
 class IdleCollector:
-    def __init__(self, idle_seconds: float = IDLE_SECONDS, max_pending: int = MAX_PENDING) -> None:
+    def __init__(self, idle_seconds: float = IDLE_SECONDS, max_growth: int = MAX_GROWTH) -> None:
         self.idle_seconds = idle_seconds
-        self.max_pending = max_pending
+        self.max_growth = max_growth
         self._timer: asyncio.TimerHandle | None = None
+        self._grown = 0  # objects frozen since the last full collection (net of those freed young)
         self.full_collections = 0
 
     def install(self) -> None:
@@ -38,23 +39,26 @@ class IdleCollector:
         gc.set_threshold(young, middle, _NO_AUTOMATIC_FULL)
 
     def pause(self) -> bool:
-        """No collection while a message is handled; returns whether collection was on.
-
-        What a lint allocates is mostly long-lived (parsed cells, findings): collecting midway
-        would only scan it again and again. `resume` looks at it once, after the reply is out."""
+        """No collection while a message is handled; returns whether collection was on."""
         was = gc.isenabled()
         gc.disable()
         return was
 
     def resume(self, was_enabled: bool) -> None:
+        """After the reply is out. What a lint allocated is mostly long-lived (parsed cells,
+        findings): it is frozen as it is, without a scan (freezing costs nothing), and looked at
+        once by the next full collection."""
         if was_enabled:
+            # The young generation's count is what it holds; gc.get_freeze_count() would walk
+            # every frozen object to count them.
+            self._grown += gc.get_count()[0]
+            gc.freeze()
             gc.enable()
-            gc.collect(0)
         self.activity()
 
     def activity(self) -> None:
         """Called after each message: postpone the full collection until the editor is quiet."""
-        if gc.get_count()[2] >= self.max_pending:
+        if self._grown > self.max_growth:
             self.collect()
             return
         if self._timer is not None:
@@ -68,12 +72,13 @@ class IdleCollector:
 
     def collect(self) -> None:
         self._timer = None
-        if gc.get_count()[2] == 0:
-            return  # nothing was promoted since the last full collection
-        # Unfrozen so that objects frozen earlier which became cyclic garbage are found too.
+        if gc.get_count()[2] == 0 and self._grown == 0:
+            return  # nothing new since the last full collection
+        # Unfrozen so that frozen objects which became cyclic garbage are found too.
         gc.unfreeze()
         found = gc.collect()
         gc.freeze()
+        self._grown = 0
         self.full_collections += 1
         log.debug("full collection: %d unreachable objects", found)
 
