@@ -357,6 +357,8 @@ def _walrus_targets(comprehension: ast.AST, add) -> None:
 class ScopeVisitor:
     """Walks one cell's module once, filling a CellScope."""
 
+    __slots__ = ("bound", "hidden", "module", "nodes", "result", "scope")
+
     def __init__(self) -> None:
         self.result = CellScope()
         self.nodes = self.result.nodes
@@ -574,14 +576,16 @@ class ScopeVisitor:
 
     def _call_mutation(self, node: ast.Call) -> None:
         func = node.func
-        base = _base_name(func.value)
-        if base is not None:
-            inplace = any(k.arg == "inplace" and type(k.value) is ast.Constant
-                          and k.value.value is True for k in node.keywords)
-            if inplace:
+        receiver = func.value
+        base = receiver.id if type(receiver) is _Name else _base_name(receiver)
+        if base is None:
+            return
+        for k in node.keywords:
+            if k.arg == "inplace" and type(k.value) is _Constant and k.value.value is True:
                 self._mutate(base, node, "inplace")
-            elif func.attr in MUTATING_METHODS and type(func.value) is _Name:
-                self._mutate(base, node, "method:" + func.attr)
+                return
+        if func.attr in MUTATING_METHODS and type(receiver) is _Name:
+            self._mutate(base, node, "method:" + func.attr)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
