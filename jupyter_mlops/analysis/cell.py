@@ -6,7 +6,7 @@ import ast
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from threading import Lock
+from threading import Lock, RLock
 
 from ..notebook.ipython import PythonSource, to_python
 from .scopes import CellScope, analyse_scopes
@@ -85,7 +85,7 @@ _EMPTY = PythonSource(code="")
 # Warning filters are process-wide state that catch_warnings swaps in and out; the language
 # server and the JupyterLab door analyse cells in worker threads, so only one thread at a time
 # may do that here. (A pre-check for text that cannot warn costs more than the swap: ~2 us.)
-_FILTERS_LOCK = Lock()
+_FILTERS_LOCK = RLock()  # re-entrant: a nested analysis in the same thread must not block
 
 
 def _parse(code: str) -> ast.Module:
