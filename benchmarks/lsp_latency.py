@@ -8,7 +8,7 @@ run. Measured, over N rounds after two warm-up rounds:
 - didChange: from sending a one-cell `notebookDocument/didChange` until that cell's updated
   diagnostics arrived (the edit alternates between two texts, so the findings really change).
 
-Run:  .venv/bin/python benchmarks/lsp_latency.py [--rounds 25] [--cells 300] [--no-ruff] [--rules]
+Run:  .venv/bin/python benchmarks/lsp_latency.py [--rounds 25] [--cells 300] [--no-ruff] [--rules] [--floor]
 (`--rules` also prints where the engine spends a warm lint of the same notebook, per rule.)
 Targets (jupyter-mlops): didOpen median <= 100 ms, didChange median <= 30 ms.
 """
@@ -101,7 +101,7 @@ def _capabilities() -> types.ClientCapabilities:
 
 
 async def measure(name: str, command: list[str], cells: list[tuple[str, str]], rounds: int,
-                  workdir: Path) -> dict[str, list[float]]:
+                  workdir: Path, options: dict | None = None) -> dict[str, list[float]]:
     client = LanguageClient("lsp-latency", "1")
     recorder = Recorder()
 
@@ -126,7 +126,7 @@ async def measure(name: str, command: list[str], cells: list[tuple[str, str]], r
     client.protocol.get_result_type = lambda method: None if method == types.INITIALIZE else typed_result(method)
     await client.start_io(*command)
     await client.initialize_async(types.InitializeParams(
-        capabilities=_capabilities(), root_uri=workdir.as_uri(),
+        capabilities=_capabilities(), root_uri=workdir.as_uri(), initialization_options=options,
         workspace_folders=[types.WorkspaceFolder(uri=workdir.as_uri(), name="bench")]))
     client.initialized(types.InitializedParams())
 
@@ -219,9 +219,16 @@ def main() -> int:
     parser.add_argument("--cells", type=int, default=300)
     parser.add_argument("--no-ruff", action="store_true", help="skip the ruff server comparison")
     parser.add_argument("--rules", action="store_true", help="also profile the engine's rules on the notebook")
+    parser.add_argument("--floor", action="store_true",
+                        help="also run jupyter-mlops-lsp with linting off: what the transport, pygls and "
+                             "this client cost before any analysis")
     args = parser.parse_args()
     cells = realistic_notebook(args.cells)
     servers = {"jupyter-mlops-lsp": [sys.executable, "-m", "jupyter_mlops_lsp"]}
+    options: dict[str, dict] = {}
+    if args.floor:
+        servers["(linting off)"] = servers["jupyter-mlops-lsp"]
+        options["(linting off)"] = {"settings": {"enable": False}}
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     if not args.no_ruff:
         if ruff:
@@ -236,7 +243,8 @@ def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         for name, command in servers.items():
-            results = asyncio.run(measure(name.split()[0], command, cells, args.rounds, Path(tmp)))
+            results = asyncio.run(measure(name.split()[0].strip("()"), command, cells, args.rounds, Path(tmp),
+                                          options.get(name)))
             for event, values in results.items():
                 median = statistics.median(values)
                 print(f"{name:<20}{event:<11}{median:>10.1f}{_p95(values):>10.1f}{len(values):>5}")

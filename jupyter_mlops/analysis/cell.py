@@ -133,10 +133,8 @@ class CellCache:
         self._lock = Lock()
         self.hits = 0
         self.misses = 0
-        # (notebook context, cell index, cell text) -> {cell-local rule: its findings in that cell}
-        self._rules: OrderedDict[tuple[str, int, str], dict[str, list]] = OrderedDict()
-        # Cross-lint state of notebook-wide passes (a dataflow's state after a prefix of cells),
-        # keyed by whatever the pass needs to be sure the state still holds.
+        # State kept between lints of the same notebook (cell-local findings, the dataflow's
+        # per-cell effects), keyed by whatever a pass needs to be sure it still holds.
         self._states: OrderedDict[object, object] = OrderedDict()
 
     def get(self, source: str) -> CellAnalysis:
@@ -153,22 +151,6 @@ class CellCache:
             if len(self._items) > self._maxsize:
                 self._items.popitem(last=False)
         return result
-
-    def rule_findings(self, context: str, index: int, source: str) -> dict[str, list] | None:
-        """Cell-local rules' findings for one cell: rule name -> findings (rules run so far)."""
-        # No lock: a dict read is atomic, and a stale LRU position only costs an early eviction.
-        return self._rules.get((context, index, source))
-
-    def store_rule_findings(self, rule: str, context: str, index: int, source: str,
-                            findings: list) -> None:
-        with self._lock:
-            key = (context, index, source)
-            entry = self._rules.get(key)
-            if entry is None:
-                entry = self._rules[key] = {}
-                while len(self._rules) > self._maxsize:
-                    self._rules.popitem(last=False)
-            entry[rule] = findings
 
     def state(self, key: object) -> object | None:
         """A notebook-wide pass's saved state (see `store_state`), or None."""
