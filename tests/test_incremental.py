@@ -1,5 +1,6 @@
-"""With a cache, an edit re-runs cell-local rules on the edited cell only — and the findings are
-exactly those of a full lint of the edited notebook."""
+"""With a cache, an edit re-runs cell-local rules on the edited cell only (and on cells that
+mention a name now defined differently) — and the findings are exactly those of a full lint of
+the edited notebook."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ SNIPPETS = [
     "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier()",
     "\n".join(f"v{i} = {i}" for i in range(55)),  # a long cell
     "",
+    # Findings that depend on names defined in other cells: a shadowed builtin changes what a
+    # call resolves to, a local `execfile` is not Python 2's, a deleted or half-typed name moves.
+    "def eval(x):\n    return x",
+    "def execfile(p):\n    pass",
+    "execfile('setup.py')",
+    "del s",
+    "open = lambda p: p",
+    "x = (",
 ]
 
 ALL = LintConfig()
@@ -52,8 +61,8 @@ def test_some_rules_are_cell_local():
                                                              "long-cell"}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=6),
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=7),
        st.lists(st.tuples(st.sampled_from(["edit", "insert", "delete"]), st.integers(0, 10),
                           st.sampled_from(SNIPPETS)), min_size=1, max_size=8))
 def test_incremental_lint_equals_a_full_lint(start, edits):
@@ -254,3 +263,41 @@ def test_a_fix_that_adds_an_import_follows_the_import_block():
         [("a", 'API_KEY = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uIx8"'), ("b", "%run other.ipynb")],
         [("a", 'API_KEY = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uIx8"'), ("b", "from math import *")],
     ])
+
+
+def _cells_checked(monkeypatch) -> list[set[int]]:
+    """Which cells each run of a cell-local rule looked at."""
+    rule = next(r for r in all_rules() if r.name == "eval-exec")
+    assert rule.cell_local
+    seen: list[set[int]] = []
+    original = rule.check
+
+    def check(self, ctx):
+        seen.append({cell.index for cell, _ in ctx.analysis.code()})
+        return original(self, ctx)
+
+    monkeypatch.setattr(rule, "check", check)
+    return seen
+
+
+def test_typing_a_new_variable_rechecks_only_that_cell(monkeypatch):
+    cells = [f"v{i} = eval(text_{i})\nprint(v{i})" for i in range(40)]
+    cache = CellCache()
+    lint_notebook(notebook(cells), ALL, cache)
+    seen = _cells_checked(monkeypatch)
+    for typed in ("n", "ne", "new", "new_"):  # each keystroke defines a different name
+        cells[20] = f"{typed} = eval(text)"
+        found = lint_notebook(notebook(cells), ALL, cache)
+        assert sum(f.rule == "eval-exec" for f in found) == 40
+    assert seen == [{20}] * 4
+
+
+def test_redefining_a_name_rechecks_the_cells_that_mention_it(monkeypatch):
+    cells = ["s = 'x'", "y = eval(s)", "z = eval('1')", "w = 2"]
+    cache = CellCache()
+    assert sum(f.rule == "eval-exec" for f in lint_notebook(notebook(cells), ALL, cache)) == 2
+    seen = _cells_checked(monkeypatch)
+    cells[3] = "def eval(x):\n    return x"  # the builtin is shadowed: no more eval-exec anywhere
+    found = lint_notebook(notebook(cells), ALL, cache)
+    assert [f for f in found if f.rule == "eval-exec"] == []
+    assert seen == [{1, 2, 3}]  # the cells that say `eval`; cell 0 is not looked at again

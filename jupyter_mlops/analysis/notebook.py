@@ -111,6 +111,13 @@ class NotebookAnalysis:
                 return True
         return False
 
+    @cached_property
+    def resolution_key(self) -> tuple:
+        """What `qualname` depends on: the imports, and which builtins the notebook rebinds.
+        Results computed from qualified names may be reused while it is unchanged."""
+        return (tuple(sorted(self.imports.items())),
+                tuple(sorted(n for n in self.definitions if n in BUILTIN_NAMES)))
+
     def qualname(self, node: ast.AST) -> str | None:
         """Resolve `np.random.seed` to `numpy.random.seed`, `pk.dump` to `pickle.dump`."""
         parts: list[str] = []

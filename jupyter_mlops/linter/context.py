@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis import CellAnalysis, CellCache, NotebookAnalysis
-from ..analysis.names import BUILTIN_NAMES
 from ..notebook.model import Cell, Notebook
 from .config import LintConfig
 from .findings import Finding, Fix
@@ -55,11 +54,9 @@ class LintContext:
         return self._calls
 
     def _names_token(self) -> object:
-        """One object per way of resolving names (`NotebookAnalysis.qualname` reads the imports
-        and which builtins the notebook rebinds), shared by lints through the cache."""
-        a = self.analysis
-        key = ("names-token", tuple(sorted(a.imports.items())),
-               tuple(sorted(n for n in a.definitions if n in BUILTIN_NAMES)))
+        """One object per way of resolving names (`NotebookAnalysis.resolution_key`), shared by
+        lints through the cache."""
+        key = ("names-token", self.analysis.resolution_key)
         token = self.cache.state(key) if self.cache is not None else None
         if token is None:
             token = object()

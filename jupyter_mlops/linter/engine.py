@@ -74,15 +74,12 @@ class _Facts:
     opaque: bool
     definitions: dict[str, list[int]]
     maybe_defined: frozenset[str]
-    # Rules' `notebook_names` -> the cells defining them, with their text.
-    watched: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
     # Where fixes add imports (a fix's edit there may land in the finding's own cell).
-    import_point: tuple[int, int] = (0, 0)
+    import_point: tuple[int, int]
 
     def changed_names(self, new: "_Facts") -> set[str] | None:
         """Names whose definitions differ between two lints; None when everything may differ."""
-        if new.imports != self.imports or new.opaque != self.opaque or new.watched != self.watched \
-                or new.import_point != self.import_point:
+        if new.imports != self.imports or new.opaque != self.opaque or new.import_point != self.import_point:
             return None
         old_defs, new_defs = self.definitions, new.definitions
         changed: set[str] = set()
@@ -116,16 +113,11 @@ def _mentions(a) -> frozenset[str]:
     return words if code == a.source else words | _words(code)
 
 
-def _facts(ctx: LintContext, rules: list[type[Rule]]) -> _Facts:
+def _facts(ctx: LintContext) -> _Facts:
     a = ctx.analysis
-    definitions = a.definitions
-    watched = sorted(set().union(*(r.notebook_names for r in rules)))
     point_cell, point_line = import_insertion_point(ctx)
-    return _Facts(
-        imports=a.imports, opaque=a.opaque, definitions=definitions, maybe_defined=a.maybe_defined,
-        watched=tuple((name, tuple((i, a.cells[i].source) for i in definitions.get(name, ()) if i in a.cells))
-                      for name in watched),
-        import_point=(point_cell.index, point_line))
+    return _Facts(imports=a.imports, opaque=a.opaque, definitions=a.definitions,
+                  maybe_defined=a.maybe_defined, import_point=(point_cell.index, point_line))
 
 
 def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache) -> list[Finding]:
@@ -137,7 +129,7 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
     analysis = ctx.analysis
     code = analysis.code()
     names = [rule.name for rule in rules]
-    facts = _facts(ctx, rules)
+    facts = _facts(ctx)
     key = ("cell-local", ctx.notebook.path, repr(ctx.config), tuple(names))
     previous = cache.state(key)
     old: dict[tuple[int, str], dict[str, list[Finding]]] = {}
@@ -157,16 +149,11 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         if stored is not None and changed and not changed.isdisjoint(_mentions(a)):
             stored = None
         entry = found_now[slot] = dict(stored) if stored else {}
-        if len(entry) == len(names):  # the usual case: every rule's findings are known
-            for found in entry.values():
-                if found:
-                    out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
-            continue
         for rule, name in zip(rules, names):
             found = entry.get(name)
             if found is None:
                 stale.setdefault(rule, []).append(cell.index)
-            else:
+            elif found:
                 out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
     views: dict[tuple[int, ...], LintContext] = {}
     for rule, indices in stale.items():

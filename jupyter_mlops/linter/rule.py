@@ -97,12 +97,9 @@ class Rule:
     # the notebook's imports, and what the notebook defines (`analysis.definitions`,
     # `maybe_defined`) under names that occur in the cell: the engine then re-runs the rule only
     # on cells whose text changed or that mention a name whose definitions changed. Such a rule
-    # must reach cells through `ctx.analysis.code()/parsed()` or `ctx.calls()`.
+    # must reach cells through `ctx.analysis.code()/parsed()` or `ctx.calls()`; a rule that asks
+    # about names its cell does not mention (is a `DATA_DIR` defined anywhere?) is not one.
     cell_local: ClassVar[bool] = False
-    # Names a cell-local rule looks up in the notebook's definitions even in cells that do not
-    # mention them (say, whether a `DATA_DIR` its fix would use exists). A change to the cells
-    # defining them re-runs the rule everywhere.
-    notebook_names: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, ctx: "LintContext") -> Iterable[Finding]:
         raise NotImplementedError

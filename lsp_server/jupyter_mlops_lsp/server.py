@@ -60,6 +60,12 @@ class MlopsProtocol(LanguageServerProtocol):
             finally:
                 self.collector.resume(collecting)
 
+    def _batching(self) -> bool:
+        """Is this thread handling a message whose replies are written together? Over a
+        websocket (no headers) each message must stay its own frame, so never there."""
+        return self._batch is not None and self._batch_thread == threading.get_ident() \
+            and self._include_headers
+
     def _write(self, data: bytes) -> None:
         if self.writer is None:
             return
@@ -68,8 +74,7 @@ class MlopsProtocol(LanguageServerProtocol):
             asyncio.ensure_future(res)
 
     def _send_data(self, data: Any) -> None:
-        # Over a websocket (no headers) each message must stay its own frame.
-        if self._batch is None or self._batch_thread != threading.get_ident() or not self._include_headers:
+        if not self._batching():
             super()._send_data(data)
             return
         if not data:
@@ -92,7 +97,7 @@ class MlopsProtocol(LanguageServerProtocol):
     def publish_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
         """`textDocument/publishDiagnostics`, with each diagnostic serialised once: a notebook's
         unchanged findings keep their Diagnostic objects between edits (see Session.lint)."""
-        if self._batch is None or self._batch_thread != threading.get_ident() or not self._include_headers:
+        if not self._batching():
             self.notify(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
                         types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
             return

@@ -13,7 +13,6 @@ import ast
 from typing import Callable, Hashable, Iterable, Iterator
 
 from ...analysis import CellAnalysis, CellCache
-from ...analysis.names import BUILTIN_NAMES
 from ...notebook.model import Cell
 from ..context import LintContext
 from ..findings import Finding
@@ -41,15 +40,12 @@ def previous(cache: CellCache, slot: tuple, valid: Hashable) -> object:
 
 
 def names_key(ctx: LintContext) -> tuple:
-    """What `ctx.qualname` depends on: the imports, and which builtins the notebook rebinds."""
+    """What `ctx.qualname` depends on (`NotebookAnalysis.resolution_key`), the notebook and the
+    configuration."""
     found = ctx.memo.get("incremental.names_key")
     if found is None:
-        a = ctx.analysis
         found = ctx.memo["incremental.names_key"] = (
-            tuple(sorted(a.imports.items())),
-            tuple(sorted(n for n in a.definitions if n in BUILTIN_NAMES)),
-            ctx.notebook.path, repr(ctx.config),
-        )
+            ctx.analysis.resolution_key, ctx.notebook.path, repr(ctx.config))
     return found
 
 

@@ -1,0 +1,96 @@
+"""What the server puts on the wire: a message's notifications go out in one write, and every
+one of them is a complete, well-formed JSON-RPC message (driven through pygls' own protocol)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytest.importorskip("jupyter_mlops_lsp")
+
+from jupyter_mlops_lsp.server import create_server  # noqa: E402
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        pass
+
+
+def _send(protocol, message: dict) -> None:
+    protocol.handle_message(json.loads(json.dumps({"jsonrpc": "2.0", **message}),
+                                       object_hook=protocol.structure_message))
+
+
+def _messages(data: bytes) -> list[dict]:
+    out, rest = [], data
+    while rest:
+        head, _, rest = rest.partition(b"\r\n\r\n")
+        length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+        out.append(json.loads(rest[:length]))
+        rest = rest[length:]
+    return out
+
+
+def _open(protocol, uri: str, sources: list[str]) -> None:
+    cells = [f"{uri}#C{i}" for i in range(len(sources))]
+    _send(protocol, {"method": "notebookDocument/didOpen", "params": {
+        "notebookDocument": {"uri": uri, "notebookType": "jupyter-notebook", "version": 1,
+                             "cells": [{"kind": 2, "document": c} for c in cells]},
+        "cellTextDocuments": [{"uri": c, "languageId": "python", "version": 1, "text": s}
+                              for c, s in zip(cells, sources)]}})
+
+
+@pytest.fixture
+def protocol(tmp_path):
+    server = create_server()
+    protocol = server.protocol
+    recorder = Recorder()
+    protocol.set_writer(recorder, include_headers=True)
+    _send(protocol, {"id": 1, "method": "initialize", "params": {
+        "capabilities": {"notebookDocument": {"synchronization": {}}}, "rootUri": tmp_path.as_uri()}})
+    recorder.writes.clear()
+    return protocol, recorder
+
+
+def test_opening_a_notebook_writes_every_cells_diagnostics_at_once(protocol, tmp_path):
+    protocol, recorder = protocol
+    uri = (tmp_path / "nb.ipynb").as_uri()
+    sources = ["s = input()", 'password = "hunter2-Sup3r-S3cret!"', "x = eval(s)", "print('ok')"]
+    _open(protocol, uri, sources)
+    assert len(recorder.writes) == 1  # one system call, not one per cell
+    sent = _messages(recorder.writes[0])
+    assert [m["method"] for m in sent] == ["textDocument/publishDiagnostics"] * 4
+    by_cell = {m["params"]["uri"]: m["params"]["diagnostics"] for m in sent}
+    assert [d["code"] for d in by_cell[f"{uri}#C1"]] == ["NB401"]
+    assert [d["code"] for d in by_cell[f"{uri}#C2"]] == ["NB405"]
+    assert by_cell[f"{uri}#C0"] == [] and by_cell[f"{uri}#C3"] == []
+    diag = by_cell[f"{uri}#C2"][0]
+    assert diag["source"] == "jupyter-mlops" and diag["data"]["rule"] == "eval-exec"
+    assert diag["range"]["start"] == {"line": 0, "character": 4}
+
+
+def test_an_unchanged_finding_is_sent_the_same_after_an_edit_elsewhere(protocol, tmp_path):
+    protocol, recorder = protocol
+    uri = (tmp_path / "nb.ipynb").as_uri()
+    _open(protocol, uri, ["s = t = input()\nx = eval(s)", "y = 1"])
+    first = {m["params"]["uri"]: m["params"]["diagnostics"] for m in _messages(recorder.writes[0])}
+    recorder.writes.clear()
+    _send(protocol, {"method": "notebookDocument/didChange", "params": {
+        "notebookDocument": {"uri": uri, "version": 2},
+        "change": {"cells": {"textContent": [{
+            "document": {"uri": f"{uri}#C1", "version": 2},
+            "changes": [{"range": {"start": {"line": 0, "character": 4},
+                                   "end": {"line": 0, "character": 5}}, "text": "eval(t)"}]}]}}}})
+    after = {m["params"]["uri"]: m["params"]["diagnostics"]
+             for w in recorder.writes for m in _messages(w)}
+    assert [d["code"] for d in after[f"{uri}#C1"]] == ["NB405"]
+    # Cell 0 did not change: it is either not re-sent or re-sent identically.
+    assert after.get(f"{uri}#C0", first[f"{uri}#C0"]) == first[f"{uri}#C0"]
