@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import statistics
 import sys
@@ -25,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
+from lsprotocol.converters import get_converter
 
+converter = get_converter()
 TARGETS = {"didOpen": 100.0, "didChange": 30.0}
 
 
@@ -100,35 +102,105 @@ def _capabilities() -> types.ClientCapabilities:
         workspace=types.WorkspaceClientCapabilities(configuration=False))
 
 
+class RawClient:
+    """A minimal LSP client over a subprocess' stdio.
+
+    Messages are built with lsprotocol (so they are what the protocol says) and serialised before
+    the clock starts; replies are decoded with json.loads only. A full client library decodes every
+    diagnostic into typed objects, which here costs more than some servers take to answer, and
+    would be measured as server latency."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.recorder = Recorder()
+        self.pending: dict[int, asyncio.Future] = {}
+        self.next_id = 0
+        self.proc: asyncio.subprocess.Process | None = None
+        self.reader_task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL, limit=1 << 24)
+        self.reader_task = asyncio.create_task(self._read())
+
+    @staticmethod
+    def frame(payload: dict) -> bytes:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    def notification(self, method: str, params: object) -> bytes:
+        return self.frame({"jsonrpc": "2.0", "method": method, "params": converter.unstructure(params)})
+
+    def send(self, data: bytes) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(data)
+
+    async def request(self, method: str, params: object) -> object:
+        self.next_id += 1
+        fut = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = fut
+        self.send(self.frame({"jsonrpc": "2.0", "id": self.next_id, "method": method,
+                              "params": converter.unstructure(params)}))
+        return await asyncio.wait_for(fut, 60)
+
+    async def _read(self) -> None:
+        """Frames are cut out of whatever the pipe holds, not read line by line: the server's
+        didOpen answer is hundreds of messages arriving together."""
+        assert self.proc is not None and self.proc.stdout is not None
+        out = self.proc.stdout
+        buffer = b""
+        while True:
+            chunk = await out.read(1 << 20)
+            if not chunk:
+                return
+            buffer += chunk
+            pos = 0
+            while True:
+                end = buffer.find(b"\r\n\r\n", pos)
+                if end < 0:
+                    break
+                length = next(int(line.split(b":", 1)[1]) for line in buffer[pos:end].split(b"\r\n")
+                              if line.lower().startswith(b"content-length"))
+                if len(buffer) < end + 4 + length:
+                    break
+                pos = end + 4 + length
+                self._dispatch(json.loads(buffer[end + 4:pos]))
+            buffer = buffer[pos:]
+
+    def _dispatch(self, message: dict) -> None:
+        method = message.get("method")
+        if method is None:
+            fut = self.pending.pop(message.get("id"), None)
+            if fut is not None and not fut.done():
+                fut.set_result(message.get("result"))
+        elif "id" in message:  # a request from the server: answer it plainly
+            result = [None] * len(message["params"]["items"]) if method == types.WORKSPACE_CONFIGURATION else None
+            self.send(self.frame({"jsonrpc": "2.0", "id": message["id"], "result": result}))
+        elif method == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+            self.recorder.published(message["params"]["uri"])
+
+    async def stop(self) -> None:
+        await self.request(types.SHUTDOWN, None)
+        self.send(self.frame({"jsonrpc": "2.0", "method": types.EXIT}))
+        assert self.proc is not None
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+        if self.reader_task is not None:
+            self.reader_task.cancel()
+
+
 async def measure(name: str, command: list[str], cells: list[tuple[str, str]], rounds: int,
                   workdir: Path, options: dict | None = None) -> dict[str, list[float]]:
-    client = LanguageClient("lsp-latency", "1")
-    recorder = Recorder()
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def on_publish(params: types.PublishDiagnosticsParams) -> None:
-        recorder.published(params.uri)
-
-    @client.feature(types.WORKSPACE_CONFIGURATION)
-    def on_configuration(params: types.ConfigurationParams):
-        return [None for _ in params.items]
-
-    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def on_register(params: types.RegistrationParams):
-        return None
-
-    @client.feature(types.WINDOW_LOG_MESSAGE)
-    def on_log(params: types.LogMessageParams) -> None:
-        pass
-
-    # lsprotocol cannot read every server's capabilities (ruff's included); we do not need them.
-    typed_result = client.protocol.get_result_type
-    client.protocol.get_result_type = lambda method: None if method == types.INITIALIZE else typed_result(method)
-    await client.start_io(*command)
-    await client.initialize_async(types.InitializeParams(
+    client = RawClient(command)
+    recorder = client.recorder
+    await client.start()
+    await client.request(types.INITIALIZE, types.InitializeParams(
         capabilities=_capabilities(), root_uri=workdir.as_uri(), initialization_options=options,
         workspace_folders=[types.WorkspaceFolder(uri=workdir.as_uri(), name="bench")]))
-    client.initialized(types.InitializedParams())
+    client.send(client.notification(types.INITIALIZED, types.InitializedParams()))
 
     results: dict[str, list[float]] = {"didOpen": [], "didChange": []}
     changed_cell = next(i for i in range(len(cells) // 2, len(cells)) if cells[i][0] == "code")
@@ -139,8 +211,7 @@ async def measure(name: str, command: list[str], cells: list[tuple[str, str]], r
         nb_uri = (workdir / f"round_{r}_{name}.ipynb").as_uri()
         uris = [f"vscode-notebook-cell:{workdir}/round_{r}_{name}.ipynb#C{i}" for i in range(len(cells))]
         code_uris = {u for u, (kind, _) in zip(uris, cells) if kind == "code"}
-        start = time.perf_counter()
-        client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        message = client.notification(types.NOTEBOOK_DOCUMENT_DID_OPEN, types.DidOpenNotebookDocumentParams(
             notebook_document=types.NotebookDocument(
                 uri=nb_uri, notebook_type="jupyter-notebook", version=1,
                 cells=[types.NotebookCell(kind=types.NotebookCellKind.Code if k == "code" else types.NotebookCellKind.Markup,
@@ -148,6 +219,8 @@ async def measure(name: str, command: list[str], cells: list[tuple[str, str]], r
             cell_text_documents=[types.TextDocumentItem(uri=u, language_id="python" if k == "code" else "markdown",
                                                         version=1, text=src)
                                  for u, (k, src) in zip(uris, cells)]))
+        start = time.perf_counter()
+        client.send(message)
         opened = await recorder.wait(code_uris)
         if r >= 2:
             results["didOpen"].append((opened - start) * 1000)
@@ -155,8 +228,7 @@ async def measure(name: str, command: list[str], cells: list[tuple[str, str]], r
         for v in range(3):
             new = variants[(r + v) % 2]
             old_lines = text.split("\n")
-            start = time.perf_counter()
-            client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+            message = client.notification(types.NOTEBOOK_DOCUMENT_DID_CHANGE, types.DidChangeNotebookDocumentParams(
                 notebook_document=types.VersionedNotebookDocumentIdentifier(uri=nb_uri, version=2 + v),
                 change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(
                     text_content=[types.NotebookDocumentCellContentChanges(
@@ -166,16 +238,16 @@ async def measure(name: str, command: list[str], cells: list[tuple[str, str]], r
                                               end=types.Position(line=len(old_lines) - 1,
                                                                  character=len(old_lines[-1]))),
                             text=new)])]))))
+            start = time.perf_counter()
+            client.send(message)
             done = await recorder.wait({uris[changed_cell]})
             text = new
             if r >= 2:
                 results["didChange"].append((done - start) * 1000)
-        client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
+        client.send(client.notification(types.NOTEBOOK_DOCUMENT_DID_CLOSE, types.DidCloseNotebookDocumentParams(
             notebook_document=types.NotebookDocumentIdentifier(uri=nb_uri),
-            cell_text_documents=[types.TextDocumentIdentifier(uri=u) for u in uris]))
+            cell_text_documents=[types.TextDocumentIdentifier(uri=u) for u in uris])))
         await asyncio.sleep(0.05)  # let close-time publishes drain before the next open
-    await client.shutdown_async(None)
-    client.exit(None)
     await client.stop()
     return results
 

@@ -7,16 +7,19 @@ import functools
 import inspect
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
-from pygls.workspace import Workspace
+from pygls.uris import to_fs_path
+from pygls.workspace import PositionCodec, TextDocument, Workspace
 
 from jupyter_mlops._version import __version__
 
@@ -139,7 +142,44 @@ class MlopsLanguageServer(LanguageServer):
             pass
 
 
+class LazyTextDocument(TextDocument):
+    """pygls' text document, working out its file path only when something asks for it.
+
+    Opening a notebook creates one per cell, and pygls parses each cell's URI twice to find a
+    path that a `vscode-notebook-cell:` URI does not have: on a 300-cell notebook that costs
+    more than linting a tenth of it. Same attributes as `TextDocument.__init__` sets
+    (tests/lsp/test_lsp_wire.py compares them)."""
+
+    def __init__(self, uri: str, source: str | None = None, version: int | None = None,
+                 language_id: str | None = None, local: bool = True,
+                 sync_kind: types.TextDocumentSyncKind = types.TextDocumentSyncKind.Incremental,
+                 position_codec: PositionCodec | None = None) -> None:
+        self.uri = uri
+        self.version = version
+        self.language_id = language_id
+        self._local = local
+        self._source = source
+        self._is_sync_kind_full = sync_kind == types.TextDocumentSyncKind.Full
+        self._is_sync_kind_incremental = sync_kind == types.TextDocumentSyncKind.Incremental
+        self._is_sync_kind_none = sync_kind == types.TextDocumentSyncKind.None_
+        self._position_codec = position_codec if position_codec else PositionCodec()
+
+    @cached_property
+    def path(self) -> str:  # type: ignore[override]
+        found = to_fs_path(self.uri)
+        return found if found is not None else urlparse(self.uri).path
+
+    @cached_property
+    def filename(self) -> str:  # type: ignore[override]
+        return os.path.basename(self.path)
+
+
 class MlopsWorkspace(Workspace):
+    def _create_text_document(self, doc_uri: str, source: str | None = None, version: int | None = None,
+                              language_id: str | None = None) -> TextDocument:
+        return LazyTextDocument(doc_uri, source=source, version=version, language_id=language_id,
+                                sync_kind=self._sync_kind, position_codec=self._position_codec)
+
     def put_notebook_document(self, params: types.DidOpenNotebookDocumentParams) -> None:
         # pygls deep-copies the notebook "so it cannot be modified by accident"; the params were
         # just decoded for this message and nothing else holds them, so the copy (tens of ms on

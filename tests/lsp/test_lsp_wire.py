@@ -94,3 +94,30 @@ def test_an_unchanged_finding_is_sent_the_same_after_an_edit_elsewhere(protocol,
     assert [d["code"] for d in after[f"{uri}#C1"]] == ["NB405"]
     # Cell 0 did not change: it is either not re-sent or re-sent identically.
     assert after.get(f"{uri}#C0", first[f"{uri}#C0"]) == first[f"{uri}#C0"]
+
+
+@pytest.mark.parametrize("uri", [
+    "file:///home/ana/project/churn%20model.py",
+    "vscode-notebook-cell:/home/ana/project/churn.ipynb#W1sZmlsZQ%3D%3D",
+    "untitled:Untitled-1",
+])
+def test_lazy_text_document_matches_pygls(uri: str) -> None:
+    """The server's cheaper per-cell document must look exactly like pygls' own to pygls and to
+    every feature: same attributes, same path and file name, same edits."""
+    from lsprotocol import types
+    from pygls.workspace import TextDocument
+
+    from jupyter_mlops_lsp.server import LazyTextDocument
+
+    ours = LazyTextDocument(uri, source="a = 1\nb = 2\n", version=3, language_id="python")
+    theirs = TextDocument(uri, source="a = 1\nb = 2\n", version=3, language_id="python")
+    assert (ours.path, ours.filename) == (theirs.path, theirs.filename)
+    assert set(vars(theirs)) <= set(vars(ours))  # pygls' attributes, plus the ones computed lazily
+    assert {k: v for k, v in vars(ours).items() if k != "_position_codec"} == \
+        {k: v for k, v in vars(theirs).items() if k != "_position_codec"}
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(start=types.Position(line=1, character=4), end=types.Position(line=1, character=5)),
+        text="3")
+    ours.apply_change(change)
+    theirs.apply_change(change)
+    assert ours.source == theirs.source == "a = 1\nb = 3\n"
