@@ -96,18 +96,22 @@ def _parse(code: str) -> ast.Module:
 
 def analyse_cell_source(source: str) -> CellAnalysis:
     """Parse and analyse one cell. Never raises for any input text."""
+    return _analyse(source, _parse)
+
+
+def _analyse(source: str, parse) -> CellAnalysis:
     # Lines are split on "\n" everywhere in the engine (and by notebook front ends); Python would
     # also break lines at a lone "\r". A space keeps every offset and the line count aligned.
     text = source.replace("\r", " ") if "\r" in source else source
     python = PythonSource(code=text)
     try:
         try:
-            tree = _parse(text)
+            tree = parse(text)
         except SyntaxError:
             with _FILTERS_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # IPython warns on odd control characters
                 python = to_python(text)
-            tree = _parse(python.code) if not python.foreign else ast.Module(body=[], type_ignores=[])
+            tree = parse(python.code) if not python.foreign else ast.Module(body=[], type_ignores=[])
         scope = analyse_scopes(tree)
         return CellAnalysis(source, python, tree, scope)
     except SyntaxError as exc:
@@ -151,6 +155,31 @@ class CellCache:
             if len(self._items) > self._maxsize:
                 self._items.popitem(last=False)
         return result
+
+    def get_many(self, sources: list[str]) -> list[CellAnalysis]:
+        """`get` for each source; the texts not seen before are parsed in one go (a notebook
+        opened in an editor is hundreds of them), under one swap of the warning filters."""
+        with self._lock:
+            items = self._items
+            found = [items.get(s) for s in sources]
+            missing = [s for s, a in zip(sources, found) if a is None]
+            if not missing:
+                self.hits += len(sources)
+            for s, a in zip(sources, found):
+                if a is not None:
+                    items.move_to_end(s)
+        if not missing:
+            return found  # type: ignore[return-value]
+        with _FILTERS_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # as in `_parse`
+            made = {s: _analyse(s, ast.parse) for s in dict.fromkeys(missing)}
+        with self._lock:
+            self.misses += len(made)
+            self.hits += len(sources) - len(made)  # repeated texts count as `get` counts them
+            items.update(made)
+            while len(items) > self._maxsize:
+                items.popitem(last=False)
+        return [a if a is not None else made[s] for s, a in zip(sources, found)]
 
     def state(self, key: object) -> object | None:
         """A notebook-wide pass's saved state (see `store_state`), or None."""

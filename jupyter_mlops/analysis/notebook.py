@@ -35,8 +35,8 @@ class NotebookAnalysis:
     @classmethod
     def build(cls, notebook: Notebook, cache: CellCache | None = None) -> "NotebookAnalysis":
         cache = cache or DEFAULT_CACHE
-        cells = {c.index: cache.get(c.source) for c in notebook.cells if c.is_code}
-        return cls(notebook, cells)
+        code = [c for c in notebook.cells if c.cell_type == "code"]
+        return cls(notebook, dict(zip([c.index for c in code], cache.get_many([c.source for c in code]))))
 
     def restricted(self, indices: list[int]) -> "NotebookAnalysis":
         """A view that iterates only the given cells but answers notebook-wide questions

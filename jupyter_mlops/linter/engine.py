@@ -93,8 +93,12 @@ class _Facts:
 @dataclass
 class _CellLocalState:
     facts: _Facts
-    # (cell index, cell text) -> {rule name: its findings in that cell}
-    found: dict[tuple[int, str], dict[str, list[Finding]]]
+    # (cell index, cell text) -> {rule name: its findings in that cell, _RAN: names of the rules
+    # whose findings there are complete (a rule that ran and found nothing has no entry)}
+    found: dict[tuple[int, str], dict[str, object]]
+
+
+_RAN = "\0ran"  # not a rule name
 
 
 _WORD = re.compile(r"(?!\d)\w+")
@@ -132,15 +136,17 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
     facts = _facts(ctx)
     key = ("cell-local", ctx.notebook.path, repr(ctx.config), tuple(names))
     previous = cache.state(key)
-    old: dict[tuple[int, str], dict[str, list[Finding]]] = {}
+    old: dict[tuple[int, str], dict[str, object]] = {}
     changed: set[str] | None = None
     if isinstance(previous, _CellLocalState):
         changed = previous.facts.changed_names(facts)
         if changed is not None:
             old = previous.found
-    found_now: dict[tuple[int, str], dict[str, list[Finding]]] = {}
+    found_now: dict[tuple[int, str], dict[str, object]] = {}
     out: list[Finding] = []
     stale: dict[type[Rule], list[int]] = {}
+    all_names = frozenset(names)
+    fresh: list[int] = []  # cells no rule has findings for yet
     for cell, a in code:
         # The index is part of the key: a fix may depend on where the cell is (the first code
         # cell receives new imports), not only on what it says.
@@ -148,14 +154,24 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         stored = old.get(slot)
         if stored is not None and changed and not changed.isdisjoint(_mentions(a)):
             stored = None
-        entry = found_now[slot] = dict(stored) if stored else {}
+        if stored is None:
+            fresh.append(cell.index)
+            found_now[slot] = {_RAN: all_names}
+            continue
+        ran = stored[_RAN]
+        entry = found_now[slot] = dict(stored)
         for rule, name in zip(rules, names):
             found = entry.get(name)
             if found is None:
-                stale.setdefault(rule, []).append(cell.index)
-            elif found:
+                if name not in ran:
+                    stale.setdefault(rule, []).append(cell.index)
+            else:
                 out.extend(found if _in_place(found, cell) else [_restamp(f, cell) for f in found])
+    if fresh:
+        for rule in rules:
+            stale[rule] = sorted(stale[rule] + fresh) if rule in stale else fresh
     views: dict[tuple[int, ...], LintContext] = {}
+    cells = ctx.notebook.cells
     for rule, indices in stale.items():
         view_key = tuple(indices)
         sub = views.get(view_key)
@@ -166,14 +182,23 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
         sub.rule = rule
         produced = _run_rule(rule, sub)
         out.extend(produced)
-        by_cell: dict[int, list[Finding]] = {i: [] for i in indices}
+        name = rule.name
+        by_cell: dict[int, list[Finding]] = {}
         for f in produced:
-            if f.cell in by_cell:
-                by_cell[f.cell].append(f)
-        for index, found in by_cell.items():
+            if f.cell is not None:
+                by_cell.setdefault(f.cell, []).append(f)
+        for index in indices:
+            entry = found_now[(index, cells[index].source)]
+            found = by_cell.get(index)
+            if found is None:
+                if entry[_RAN] is not all_names:  # a cell some rules were cached for
+                    entry[_RAN] = entry[_RAN] | {name}
+                continue
             # A fix that edits another cell (an import added above) depends on that cell too.
             if all(f.fix is None or all(e.cell == index for e in f.fix.edits) for f in found):
-                found_now[(index, ctx.notebook.cells[index].source)][rule.name] = found
+                entry[name] = found
+            else:
+                entry[_RAN] = entry[_RAN] - {name}
     cache.store_state(key, _CellLocalState(facts, found_now))
     return out
 

@@ -700,6 +700,7 @@ def _flatten(body: list[ast.stmt], out: list[ast.stmt]) -> None:
 
 
 _START = attrgetter("lineno", "col_offset")
+_END = attrgetter("end_lineno", "end_col_offset")
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.Match)
 
 
@@ -756,14 +757,25 @@ class _CellPlan:
     assigned value reads, and every name the cell mentions."""
 
     def __init__(self, a: CellAnalysis) -> None:
-        nodes = _CellNodes(a)
+        # `_CellNodes` inlined: on opening a notebook this runs for every cell.
         self.steps: list[tuple[ast.stmt, list[ast.Call], set[str] | None]] = []
-        for stmt in _flat_statements(a.tree.body) if a.tree is not None else ():
-            kind = type(stmt)
-            value = stmt.value if kind in _ASSIGNS else stmt.iter if kind in _LOOPS else None
-            calls = nodes.calls_in(stmt)
-            if calls or value is not None:  # other statements change nothing the pass tracks
-                self.steps.append((stmt, calls, nodes.reads_in(value) if value is not None else None))
+        steps = self.steps
+        if a.tree is not None:
+            nodes = _CellNodes(a)
+            calls, call_keys = nodes.calls, nodes.call_keys
+            own_range, reads_in = nodes.own_range, nodes.reads_in
+            for stmt in _flat_statements(a.tree.body):
+                kind = type(stmt)
+                value = stmt.value if kind in _ASSIGNS else stmt.iter if kind in _LOOPS else None
+                found = calls
+                if calls:
+                    lo, hi = own_range(stmt)
+                    i = bisect_left(call_keys, lo)
+                    found = calls[i:bisect_left(call_keys, hi, i)]
+                    if len(found) > 1:  # inner calls run first: `scaler.fit(X).transform(Y)`
+                        found.sort(key=_END)
+                if found or value is not None:  # other statements change nothing the pass tracks
+                    steps.append((stmt, found, reads_in(value) if value is not None else None))
         self._calls = a.nodes(ast.Call)
         self.classes: list[ast.ClassDef] = a.nodes(ast.ClassDef)
         self._triggers: bool | None = None
