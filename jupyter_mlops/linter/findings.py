@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -34,7 +34,9 @@ class Edit:
     content: str
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Spelt out: `asdict` deep-copies field by field, and every diagnostic an editor gets carries one.
+        return {"cell": self.cell, "line": self.line, "column": self.column, "end_line": self.end_line,
+                "end_column": self.end_column, "content": self.content}
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ class MlopsProtocol(LanguageServerProtocol):
             if hit is None or hit[0] is not d:
                 if len(wire) > 50_000:
                     wire.clear()
-                hit = wire[id(d)] = (d, json.dumps(self._converter.unstructure(d)))
+                hit = wire[id(d)] = (d, json.dumps(diagnostic_wire(d) or self._converter.unstructure(d)))
             parts.append(hit[1])
         self._append(f'{{"jsonrpc": "2.0", "method": "{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}", '
                      f'"params": {{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(parts)}]}}}}')
@@ -188,6 +188,29 @@ class MlopsWorkspace(Workspace):
         self._notebook_documents[unquote(notebook.uri)] = notebook
         for cell_document in params.cell_text_documents:
             self.put_text_document(cell_document, notebook_uri=notebook.uri)
+
+
+def diagnostic_wire(d: types.Diagnostic) -> dict[str, Any] | None:
+    """What lsprotocol's converter makes of a diagnostic the session builds (same keys, same
+    order; tests/lsp/test_lsp_wire.py compares them), without its generic machinery: opening
+    a notebook serialises every finding. None for fields the session never sets."""
+    if d.tags or d.related_information or type(d.code) not in (str, type(None)):
+        return None
+    start, end = d.range.start, d.range.end
+    out: dict[str, Any] = {"range": {"start": {"line": start.line, "character": start.character},
+                                     "end": {"line": end.line, "character": end.character}},
+                           "message": d.message}
+    if d.severity is not None:
+        out["severity"] = d.severity.value
+    if d.code is not None:
+        out["code"] = d.code
+    if d.code_description is not None:
+        out["codeDescription"] = {"href": d.code_description.href}
+    if d.source is not None:
+        out["source"] = d.source
+    if d.data is not None:
+        out["data"] = d.data
+    return out
 
 
 def guarded(fn: Callable) -> Callable:

@@ -121,3 +121,36 @@ def test_lazy_text_document_matches_pygls(uri: str) -> None:
     ours.apply_change(change)
     theirs.apply_change(change)
     assert ours.source == theirs.source == "a = 1\nb = 3\n"
+
+
+def test_diagnostics_go_out_as_lsprotocol_writes_them() -> None:
+    """The server's own serialisation of diagnostics equals lsprotocol's, key order included, for
+    every kind of diagnostic it builds: findings with and without fixes, rules without a page,
+    an unreadable document."""
+    from lsprotocol import types
+    from lsprotocol.converters import get_converter
+
+    from jupyter_mlops.linter.engine import lint_notebook
+    from jupyter_mlops.notebook import Cell, Notebook
+    from jupyter_mlops_lsp import convert
+    from jupyter_mlops_lsp.documents import from_text_document
+    from jupyter_mlops_lsp.server import diagnostic_wire
+
+    converter = get_converter()
+    nb = Notebook(path="wire.ipynb", cells=[
+        Cell(index=0, cell_type="code", source="import pickle\nfrom sklearn.model_selection import train_test_split"),
+        Cell(index=1, cell_type="code", source="X_tr, X_te = train_test_split(X)\nprint(undefined_name)\n"
+                                               "eval(\"1\")\ntoken = 'sk-live-1234567890abcdef1234'"),
+        Cell(index=2, cell_type="code", source="def f(:\n  pass"),
+    ])
+    rng = types.Range(start=types.Position(line=1, character=2), end=types.Position(line=3, character=4))
+    diagnostics = [convert.diagnostic(f, rng) for f in lint_notebook(nb)]
+    assert len({d.code for d in diagnostics}) >= 4 and any(d.data["fix"] for d in diagnostics)
+    diagnostics.append(convert.error_diagnostic(from_text_document("file:///x.ipynb", "{", "json", 1), "bad JSON"))
+    diagnostics.append(types.Diagnostic(range=rng, message="plain"))
+    for d in diagnostics:
+        expected = converter.unstructure(d)
+        assert diagnostic_wire(d) == expected
+        assert json.dumps(diagnostic_wire(d)) == json.dumps(expected)  # key order too
+    tagged = types.Diagnostic(range=rng, message="t", tags=[types.DiagnosticTag.Unnecessary])
+    assert diagnostic_wire(tagged) is None  # left to lsprotocol
