@@ -301,3 +301,44 @@ def test_redefining_a_name_rechecks_the_cells_that_mention_it(monkeypatch):
     found = lint_notebook(notebook(cells), ALL, cache)
     assert [f for f in found if f.rule == "eval-exec"] == []
     assert seen == [{1, 2, 3}]  # the cells that say `eval`; cell 0 is not looked at again
+
+
+def test_a_lint_leaves_no_cyclic_garbage() -> None:
+    """The language server collects garbage only when the editor is quiet; a lint must not leave
+    reference cycles behind, or every notebook opened meanwhile keeps its syntax trees in memory
+    after the cell cache has let go of them."""
+    import gc
+
+    cells = [("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+              "from sklearn.preprocessing import StandardScaler"),
+             "df = pd.read_csv('https://example.com/d.csv')\nX = StandardScaler().fit_transform(df)",
+             "X_train, X_test = train_test_split(X)\nimport pickle\npickle.dump(X, open('m.pkl', 'wb'))",
+             'API_KEY = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uIx8"\nprint(undefined)']
+    cache = CellCache(maxsize=8)
+
+    def lint(tag: str) -> None:
+        nb = Notebook(path="nb.ipynb", cells=[Cell(index=i, cell_type="code", source=f"{s}\n# {tag}")
+                                              for i, s in enumerate(cells)])
+        assert lint_notebook(nb, LintConfig(), cache)  # the hazards above are found
+
+    lint("warm-up")
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for tag in ("a", "b", "c"):
+            lint(tag)
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
+
+
+def test_notebooks_without_code_lint_with_a_cache() -> None:
+    """An empty notebook, or one with only markdown, opened in an editor (which lints with a
+    cache) has no findings and no error."""
+    cache = CellCache()
+    assert lint_notebook(Notebook(path="empty.ipynb", cells=[]), LintConfig(), cache) == []
+    prose = Notebook(path="prose.ipynb", cells=[Cell(index=0, cell_type="markdown", source="# Notes")])
+    assert lint_notebook(prose, LintConfig(), cache) == []

@@ -12,6 +12,7 @@ from .cell import DEFAULT_CACHE, CellAnalysis, CellCache
 from .names import BUILTIN_NAMES, is_provided
 from .scopes import Use
 
+_Name, _Attribute = ast.Name, ast.Attribute
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 # Magics that bring names into the namespace we cannot see.
 _OPAQUE_MAGICS = {"run", "pylab", "store", "load", "load_ext", "sql", "R", "Rpull"}
@@ -120,6 +121,17 @@ class NotebookAnalysis:
 
     def qualname(self, node: ast.AST) -> str | None:
         """Resolve `np.random.seed` to `numpy.random.seed`, `pk.dump` to `pickle.dump`."""
+        # `f` and `mod.f` are most calls: answered without building a list (rules ask for
+        # every call in the notebook).
+        kind = type(node)
+        if kind is _Name or (kind is _Attribute and type(node.value) is _Name):
+            name = node.id if kind is _Name else node.value.id  # type: ignore[attr-defined]
+            base = self.imports.get(name)
+            if base is None:
+                if name not in BUILTIN_NAMES or name in self.definitions:
+                    return None
+                base = name
+            return base if kind is _Name else f"{base}.{node.attr}"  # type: ignore[attr-defined]
         parts: list[str] = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)

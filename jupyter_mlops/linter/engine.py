@@ -49,6 +49,10 @@ def lint_notebook(notebook: Notebook, config: LintConfig | None = None,
         findings.extend(_run_rule(rule, ctx))
     if incremental:
         findings.extend(_run_cell_local(incremental, ctx, cache))
+    # Shared passes point back at the context (the dataflow keeps `ctx`): without this the
+    # lint's trees would wait for a full garbage collection, which the language server keeps
+    # for quiet moments, instead of going when the cell cache lets go of them.
+    ctx.memo.clear()
     findings = [f for f in findings if not is_suppressed(f, notebook)]
     findings.sort(key=Finding.sort_key)
     return findings
@@ -132,6 +136,8 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
     differently now (typing a new variable in one cell re-checks that cell, not the notebook)."""
     analysis = ctx.analysis
     code = analysis.code()
+    if not code:  # nothing to check, and an empty notebook has no cell for imports to go to
+        return []
     names = [rule.name for rule in rules]
     facts = _facts(ctx)
     key = ("cell-local", ctx.notebook.path, repr(ctx.config), tuple(names))
@@ -199,6 +205,8 @@ def _run_cell_local(rules: list[type[Rule]], ctx: LintContext, cache: CellCache)
                 entry[name] = found
             else:
                 entry[_RAN] = entry[_RAN] - {name}
+    for sub in views.values():
+        sub.memo.clear()  # as in `lint_notebook`
     cache.store_state(key, _CellLocalState(facts, found_now))
     return out
 

@@ -779,14 +779,16 @@ class _CellPlan:
         self._calls = a.nodes(ast.Call)
         self.classes: list[ast.ClassDef] = a.nodes(ast.ClassDef)
         self._triggers: bool | None = None
-        self._analysis = a
+        # The node list, not the analysis: the plan is kept on the analysis, and a reference
+        # back would make a cycle that keeps evicted cells' trees alive until a full collection.
+        self._name_nodes: list[ast.Name] = a.nodes(ast.Name)
         self._names: frozenset[str] | None = None
 
     @property
     def names(self) -> frozenset[str]:
         """Everything the pass may read or write for this cell is keyed by one of these names."""
         if self._names is None:
-            self._names = frozenset({n.id for n in self._analysis.nodes(ast.Name)})
+            self._names = frozenset({n.id for n in self._name_nodes})
         return self._names
 
     @property

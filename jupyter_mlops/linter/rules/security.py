@@ -428,6 +428,7 @@ def _named_literals(a: CellAnalysis) -> dict[int, tuple[str, str, str, bool]]:
             add(arg.arg, default)
         for arg, default in zip(node.kwonlyargs, node.kw_defaults):
             add(arg.arg, default)
+    target = None  # type: ignore[assignment]  # it calls itself: a reference cycle, left for the collector
     return out
 
 
