@@ -142,19 +142,7 @@ class CellCache:
         self._states: OrderedDict[object, object] = OrderedDict()
 
     def get(self, source: str) -> CellAnalysis:
-        with self._lock:
-            found = self._items.get(source)
-            if found is not None:
-                self._items.move_to_end(source)
-                self.hits += 1
-                return found
-        result = analyse_cell_source(source)
-        with self._lock:
-            self.misses += 1
-            self._items[source] = result
-            if len(self._items) > self._maxsize:
-                self._items.popitem(last=False)
-        return result
+        return self.get_many([source])[0]
 
     def get_many(self, sources: list[str]) -> list[CellAnalysis]:
         """`get` for each source; the texts not seen before are parsed in one go (a notebook

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -63,8 +64,21 @@ class Mutation:
 # field needs its line below (test_analysis_equivalence compares with objects built normally).
 _new = object.__new__
 _SET_USE = tuple(Use.__dict__[f].__set__ for f in ("name", "line", "col", "end_col", "function"))
-_SET_BINDING = tuple(Binding.__dict__[f].__set__ for f in ("name", "line", "col", "kind"))
-_SET_MUTATION = tuple(Mutation.__dict__[f].__set__ for f in ("name", "line", "col", "how"))
+
+
+def _four_fields(cls: type, names: tuple[str, str, str, str]):
+    """A constructor for a frozen dataclass of four fields that fills its slots directly."""
+    s0, s1, s2, s3 = (cls.__dict__[f].__set__ for f in names)
+
+    def make(a, b, c, d):
+        obj = _new(cls)
+        s0(obj, a)
+        s1(obj, b)
+        s2(obj, c)
+        s3(obj, d)
+        return obj
+
+    return make
 
 
 def _use(name: str, line: int, col: int, end_col: int, function: str,
@@ -78,22 +92,8 @@ def _use(name: str, line: int, col: int, end_col: int, function: str,
     return use
 
 
-def _binding(name: str, line: int, col: int, kind: str, _set=_SET_BINDING) -> Binding:
-    binding = _new(Binding)
-    _set[0](binding, name)
-    _set[1](binding, line)
-    _set[2](binding, col)
-    _set[3](binding, kind)
-    return binding
-
-
-def _mutation(name: str, line: int, col: int, how: str, _set=_SET_MUTATION) -> Mutation:
-    mutation = _new(Mutation)
-    _set[0](mutation, name)
-    _set[1](mutation, line)
-    _set[2](mutation, col)
-    _set[3](mutation, how)
-    return mutation
+_binding: Callable[[str, int, int, str], Binding] = _four_fields(Binding, ("name", "line", "col", "kind"))
+_mutation: Callable[[str, int, int, str], Mutation] = _four_fields(Mutation, ("name", "line", "col", "how"))
 
 
 @dataclass

@@ -731,14 +731,6 @@ class _CellNodes:
             return start, (first.lineno << 32) + first.col_offset
         return start, ((stmt.end_lineno or stmt.lineno) << 32) + (stmt.end_col_offset or 0) + 1
 
-    def calls_in(self, stmt: ast.stmt) -> list[ast.Call]:
-        if not self.calls:
-            return self.calls
-        lo, hi = self.own_range(stmt)
-        found = self.calls[bisect_left(self.call_keys, lo):bisect_left(self.call_keys, hi)]
-        # Inner calls run first: `scaler.fit(X).transform(Y)`.
-        return sorted(found, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0)) if len(found) > 1 else found
-
     def reads_in(self, node: ast.AST) -> set[str]:
         lo = (node.lineno << 32) + node.col_offset
         hi = ((node.end_lineno or node.lineno) << 32) + (node.end_col_offset or 0)
@@ -757,7 +749,8 @@ class _CellPlan:
     assigned value reads, and every name the cell mentions."""
 
     def __init__(self, a: CellAnalysis) -> None:
-        # `_CellNodes` inlined: on opening a notebook this runs for every cell.
+        # Each statement finds its calls by binary search over the sorted calls, in the loop itself:
+        # opening a notebook runs this for every statement.
         self.steps: list[tuple[ast.stmt, list[ast.Call], set[str] | None]] = []
         steps = self.steps
         if a.tree is not None:
