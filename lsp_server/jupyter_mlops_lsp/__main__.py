@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     parser.add_argument("--tcp", metavar="HOST:PORT", type=_address,
                         help="listen on a TCP address instead (e.g. 127.0.0.1:2087)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="lint in the server process only (by default a helper process runs "
+                             "half of the rules on a second core)")
     parser.add_argument("--log-level", default="WARNING",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging on stderr")
     parser.add_argument("--version", action="version", version=f"jupyter-mlops-lsp {__version__}")
@@ -40,10 +43,16 @@ def main(argv: list[str] | None = None) -> int:
 
     server = create_server()
     server.protocol.collector.install()
-    if args.tcp:
-        server.start_tcp(*args.tcp)
-    else:
-        server.start_io()
+    linter = server.session.linter
+    if not args.one_process and linter.useful():
+        linter.start()
+    try:
+        if args.tcp:
+            server.start_tcp(*args.tcp)
+        else:
+            server.start_io()
+    finally:
+        linter.close()
     return 0
 
 

@@ -18,7 +18,7 @@ from lsprotocol import types
 from jupyter_mlops.analysis import CellCache
 from jupyter_mlops.errors import FixError, UnknownRuleError
 from jupyter_mlops.linter.config import LintConfig
-from jupyter_mlops.linter.engine import lint_notebook
+from jupyter_mlops.linter.split import SplitLinter
 from jupyter_mlops.linter.findings import Applicability, Edit, Finding
 from jupyter_mlops.linter.fixes import apply_edits, fix_notebook
 from jupyter_mlops.notebook.writer import render_ipynb
@@ -54,6 +54,7 @@ class Session:
         self._send = send  # publish diagnostics for one document
         self._notify = notify  # tell the user something (once per distinct problem)
         self.cache = CellCache()
+        self.linter = SplitLinter()  # lints here alone until `start()`ed
         self.resolver = ConfigResolver()
         self.editor = EditorSettings()
         self.encoding: str | None = None
@@ -132,7 +133,7 @@ class Session:
                                    view.key, d.range, d))
         elif view.notebook is not None and self.editor.enable:
             config = self.config_for(view)
-            findings = lint_notebook(view.notebook, config, self.cache)
+            findings = self.linter.lint(view.notebook, config, self.cache)
             enc = self.enc
             memo = self._diagnostics
             if len(memo) > 50_000:

@@ -1,0 +1,254 @@
+"""Lint one notebook on two cores: a helper process runs some rules while the caller runs the rest.
+
+An editor opening a large notebook waits for every cell to be parsed and every rule to run. Syntax
+trees cost as much to send between processes as to build, so the helper does not receive them: it
+parses the notebook itself and runs the rules that share the dataflow pass (the costliest share,
+and independent of the others), while this process parses it and runs the rest. Only the notebook
+text goes there and only findings come back. Each side keeps its own cell cache, so edits stay
+incremental in both.
+
+The result is exactly `lint_notebook`'s: the same findings, in the same order. When the helper is
+not running yet, has died or fails, its rules run here instead, so a lint never loses findings.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import subprocess
+import sys
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from ..analysis import CellCache
+from ..notebook.model import Notebook
+from .config import LintConfig
+from .engine import lint_notebook
+from .findings import Finding
+
+log = logging.getLogger(__name__)
+
+# Rules that read the dataflow (`ml.data_flow`) must run in the same process, or it is built
+# twice. unverified-download joins them because it walks every call in the notebook; together they
+# are about half of the rules' time on a large notebook, and the other half runs here.
+HELPER_RULES = frozenset({"preprocessing-leakage", "fit-on-test-data", "pickle-model-export",
+                          "unverified-download"})
+# A helper that has not answered by then is stuck (a rule looping on some input): it is replaced.
+REPLY_TIMEOUT = 60.0
+IDLE_SECONDS = 1.5  # the helper collects garbage once the editor has been quiet this long
+
+
+class HelperError(RuntimeError):
+    """The helper process could not lint; the caller lints those rules itself."""
+
+
+class SplitLinter:
+    """`lint_notebook` with its rules shared between this process and a helper process.
+
+    `start()` launches the helper in the background (importing the engine takes it about a
+    second); lints before it is ready, or after it failed, run every rule here. Thread-safe: one
+    lint at a time uses the helper."""
+
+    def __init__(self, helper_rules: frozenset[str] = HELPER_RULES,
+                 reply_timeout: float = REPLY_TIMEOUT) -> None:
+        self.helper_rules = helper_rules
+        self.reply_timeout = reply_timeout
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._to: Connection | None = None  # the helper's standard input
+        self._from: Connection | None = None  # the helper's standard output
+        self._ready = False
+        self.split_lints = 0  # lints the helper shared
+        self.failures = 0  # times the helper failed and was replaced
+
+    @staticmethod
+    def useful() -> bool:
+        """A second process only pays where a second core can run it. (Not on Windows: the
+        pipes here are POSIX file descriptors.)"""
+        if os.name == "nt":
+            return False
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return (cores or 1) > 1
+
+    def start(self) -> None:
+        """Launch the helper (non-blocking). It ends when this process closes its input: at
+        `close()`, or when this process ends, however it ends."""
+        with self._lock:
+            self._launch()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Block until the helper is ready to share lints (False if it is not by `timeout`)."""
+        with self._lock:
+            if self._from is None:
+                return False
+            if not self._ready:
+                try:
+                    self._from.poll(timeout)
+                except (OSError, EOFError):
+                    pass
+            return self._is_ready()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def lint(self, notebook: Notebook, config: LintConfig | None = None,
+             cache: CellCache | None = None) -> list[Finding]:
+        """All findings for the notebook, as `lint_notebook(notebook, config, cache)` gives them."""
+        config = config or LintConfig()
+        with self._lock:
+            if not self._is_ready():
+                return lint_notebook(notebook, config, cache)
+            names = {r.name for r in config.enabled_rules()}
+            there = names & self.helper_rules
+            if not there:
+                return lint_notebook(notebook, config, cache)
+            try:
+                self._send(("lint", notebook, config, frozenset(there)))
+            except HelperError as exc:
+                self._fail(exc)
+                return lint_notebook(notebook, config, cache)
+            findings = lint_notebook(notebook, config, cache, rules=frozenset(names - there))
+            try:
+                theirs = self._receive()
+            except HelperError as exc:
+                self._fail(exc)
+                theirs = lint_notebook(notebook, config, cache, rules=frozenset(there))
+            else:
+                self.split_lints += 1
+        findings.extend(theirs)
+        findings.sort(key=Finding.sort_key)  # ties are within one rule, so the order is lint_notebook's
+        return findings
+
+    # -- the pipes ---------------------------------------------------------------------------
+    def _is_ready(self) -> bool:
+        if self._ready:
+            return True
+        conn = self._from
+        if conn is None:
+            return False
+        try:
+            if not conn.poll():
+                return False  # still importing
+            message = conn.recv()
+        except (OSError, EOFError) as exc:
+            self._fail(HelperError(f"lint helper ended during start-up ({exc or 'closed'})"))
+            return False
+        self._ready = message == ("ready",)
+        if not self._ready:
+            self._fail(HelperError(f"lint helper sent {message!r} instead of ready"))
+        return self._ready
+
+    def _send(self, message: tuple) -> None:
+        assert self._to is not None
+        try:
+            self._to.send(message)
+        except (OSError, ValueError) as exc:  # broken pipe; ValueError: too large to pickle here
+            raise HelperError(f"could not reach the lint helper ({exc})") from exc
+
+    def _receive(self) -> list[Finding]:
+        assert self._from is not None
+        try:
+            if not self._from.poll(self.reply_timeout):
+                raise HelperError(f"lint helper gave no answer in {self.reply_timeout:g} s")
+            kind, payload = self._from.recv()
+        except (OSError, EOFError) as exc:
+            raise HelperError(f"lint helper ended ({exc or 'closed'})") from exc
+        if kind != "findings":
+            raise HelperError(f"lint helper failed: {payload}")
+        return payload
+
+    def _fail(self, exc: HelperError) -> None:
+        """Replace a helper that failed: the next lints run here until the new one is ready."""
+        self.failures += 1
+        log.warning("%s; its rules run in this process until a new helper is ready", exc)
+        self._stop()
+        if self.failures <= 3:  # a helper that keeps failing is left off
+            self._launch()
+
+    def _launch(self) -> None:
+        if self._process is not None:
+            return
+        # A fresh interpreter, not a fork: a language server has threads, and a fork would copy
+        # them half-way through whatever they were doing. Same interpreter and environment, so it
+        # imports this same engine; the package's own directory is a last resort on its path.
+        root = str(Path(__file__).resolve().parents[2])
+        code = (f"import sys; sys.path.append({root!r}); "
+                "from jupyter_mlops.linter.split import serve; serve()")
+        try:
+            process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, close_fds=True)
+        except OSError as exc:
+            log.warning("lint helper could not start (%s); linting in one process", exc)
+            return
+        assert process.stdin is not None and process.stdout is not None
+        self._to = Connection(os.dup(process.stdin.fileno()), readable=False)
+        self._from = Connection(os.dup(process.stdout.fileno()), writable=False)
+        process.stdin.close()
+        process.stdout.close()
+        self._process, self._ready = process, False
+
+    def _stop(self) -> None:
+        process = self._process
+        for conn in (self._to, self._from):
+            if conn is not None:
+                conn.close()  # the helper reads end-of-file and exits
+        self._to = self._from = None
+        self._process, self._ready = None, False
+        if process is not None:
+            try:
+                process.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5.0)
+
+
+def serve() -> None:
+    """The helper's loop, on its standard input and output: lint what arrives with the rules
+    named, answer with the findings; end when the input closes."""
+    replies = Connection(os.dup(1), readable=False)
+    # Nothing else may write to the reply pipe: stray output goes to stderr (the server's log).
+    os.dup2(2, 1)
+    requests = Connection(os.dup(0), writable=False)
+    os.close(0)
+    cache = CellCache()
+    # Start-up objects are never garbage; the analyses a lint leaves are freed by reference
+    # counting (lints make no cycles), so full collections wait for quiet moments.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    replies.send(("ready",))
+    dirty = False
+    while True:
+        try:
+            if dirty and not requests.poll(IDLE_SECONDS):
+                gc.collect()
+                dirty = False
+                continue
+            message: Any = requests.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return  # the server went away
+        try:
+            _, notebook, config, rules = message
+            reply: tuple = ("findings", lint_notebook(notebook, config, cache, rules=rules))
+        except Exception as exc:  # answer, so the server lints these rules itself
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            replies.send(reply)
+        except (OSError, ValueError):
+            return
+        dirty = True
+
+
+__all__ = ["HELPER_RULES", "HelperError", "SplitLinter", "serve"]

@@ -1,0 +1,177 @@
+"""The two-process lint (`SplitLinter`): a real helper process runs the dataflow rules while this
+process runs the rest. Its findings must be exactly `lint_notebook`'s, through edits, and a helper
+that dies or hangs must cost nothing but time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from jupyter_mlops.analysis import CellCache
+from jupyter_mlops.errors import NotebookReadError
+from jupyter_mlops.linter import split
+from jupyter_mlops.linter.config import LintConfig
+from jupyter_mlops.linter.engine import discover, lint_notebook
+from jupyter_mlops.linter.rule import all_rules
+from jupyter_mlops.linter.rules import ml
+from jupyter_mlops.linter.split import HELPER_RULES, SplitLinter
+from jupyter_mlops.notebook.loader import load_notebook
+from jupyter_mlops.notebook.model import Cell, Notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+ALL = LintConfig()
+
+LEAKY = [
+    "import pandas as pd\nimport requests\nfrom sklearn.model_selection import train_test_split\n"
+    "from sklearn.preprocessing import StandardScaler",
+    "df = pd.read_csv('https://example.com/data.csv')\nX = df[['a', 'b']]\ny = df['c']",
+    "X_s = StandardScaler().fit_transform(X)",
+    "X_train, X_test, y_train, y_test = train_test_split(X_s, y)",
+    'API_KEY = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uIx8"',
+    "try:\n    v = 1\nexcept:\n    pass",
+]
+
+
+def notebook(sources: list[str], path: str = "split.ipynb") -> Notebook:
+    return Notebook(path=path, cells=[Cell(index=i, cell_type="code", source=s, id=f"c{i}")
+                                      for i, s in enumerate(sources)])
+
+
+def dicts(found):
+    return [f.to_dict() for f in found]
+
+
+@pytest.fixture(scope="module")
+def linter():
+    lint = SplitLinter()
+    lint.start()
+    assert lint.wait_ready(60), "the helper process did not start"
+    yield lint
+    lint.close()
+
+
+def test_the_helper_runs_the_rules_it_is_given_and_this_process_the_others(linter):
+    found = linter.lint(notebook(LEAKY), ALL, CellCache())
+    rules = {f.rule for f in found}
+    # Both shares are present: leakage and download from the helper, secret and except from here.
+    assert {"preprocessing-leakage", "unverified-download", "hardcoded-secret", "bare-except"} <= rules
+    assert dicts(found) == dicts(lint_notebook(notebook(LEAKY), ALL))
+    assert linter.split_lints >= 1
+
+
+def test_split_findings_equal_a_one_process_lint_on_real_notebooks(linter):
+    paths = discover([ROOT / "examples", CORPUS])[::9]  # examples plus a spread of the corpus
+    assert len(paths) > 50
+    cache = CellCache()
+    before = linter.split_lints
+    for path in paths:
+        try:
+            nb = load_notebook(path)
+        except NotebookReadError:
+            continue  # unreadable corpus files are the loader's tests' business
+        assert dicts(linter.lint(nb, ALL, cache)) == dicts(lint_notebook(nb, ALL)), path
+    assert linter.split_lints - before > 50
+
+
+def test_edits_stay_incremental_in_both_processes_and_equal_a_full_lint(linter):
+    sources = list(LEAKY)
+    cache = CellCache()
+    edits = [(3, "X_train, X_test = train_test_split(X)"), (2, "X_s = X"), (5, "import pickle"),
+             (3, LEAKY[3]), (2, LEAKY[2]), (1, "df = pd.read_csv('local.csv')")]
+    for where, text in edits:
+        sources[where] = text
+        assert dicts(linter.lint(notebook(sources), ALL, cache)) == dicts(lint_notebook(notebook(sources), ALL))
+
+
+def test_a_configuration_without_the_helpers_rules_lints_here_alone(linter):
+    config = LintConfig(ignore=tuple(HELPER_RULES))
+    before = linter.split_lints
+    found = linter.lint(notebook(LEAKY), config, CellCache())
+    assert linter.split_lints == before
+    assert dicts(found) == dicts(lint_notebook(notebook(LEAKY), config))
+    assert not {f.rule for f in found} & HELPER_RULES
+
+
+def test_before_the_helper_starts_everything_runs_here():
+    lint = SplitLinter()  # never started
+    assert dicts(lint.lint(notebook(LEAKY), ALL, CellCache())) == dicts(lint_notebook(notebook(LEAKY), ALL))
+    assert lint.split_lints == 0 and not lint.running
+
+
+def test_a_killed_helper_loses_no_findings_and_is_replaced():
+    lint = SplitLinter()
+    lint.start()
+    try:
+        assert lint.wait_ready(60)
+        first = lint.pid
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.2)
+        assert dicts(lint.lint(notebook(LEAKY), ALL, CellCache())) == dicts(lint_notebook(notebook(LEAKY), ALL))
+        assert lint.failures == 1
+        assert lint.wait_ready(60) and lint.pid != first
+        assert dicts(lint.lint(notebook(LEAKY), ALL, CellCache())) == dicts(lint_notebook(notebook(LEAKY), ALL))
+        assert lint.split_lints == 1
+    finally:
+        lint.close()
+
+
+def test_a_hung_helper_is_given_up_on_and_its_rules_run_here():
+    lint = SplitLinter(reply_timeout=0.5)
+    lint.start()
+    try:
+        assert lint.wait_ready(60)
+        stuck = lint.pid
+        os.kill(stuck, signal.SIGSTOP)  # it cannot answer, as if a rule looped forever
+        found = lint.lint(notebook(LEAKY), ALL, CellCache())
+        assert dicts(found) == dicts(lint_notebook(notebook(LEAKY), ALL))
+        assert lint.failures == 1 and lint.pid != stuck
+        with pytest.raises(ProcessLookupError):  # the stuck one was killed, not left behind
+            for _ in range(50):
+                os.kill(stuck, 0)
+                time.sleep(0.05)
+    finally:
+        lint.close()
+
+
+def test_close_ends_the_helper():
+    lint = SplitLinter()
+    lint.start()
+    assert lint.wait_ready(60)
+    pid = lint.pid
+    lint.close()
+    assert not lint.running
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.05)
+
+
+def test_every_rule_that_reads_the_dataflow_is_in_the_helpers_share(monkeypatch):
+    """The dataflow is the costliest shared pass: built in both processes, the split would gain
+    nothing. This process's share must never build it."""
+    built = []
+    original = ml.DataFlow.run
+    monkeypatch.setattr(ml.DataFlow, "run", lambda self: built.append(1) or original(self))
+    here = {r.name for r in all_rules()} - HELPER_RULES
+    nb = notebook(LEAKY + ["import joblib\nmodel = 1\njoblib.dump(model, 'm.pkl')", "model.fit(X_test, y_test)"])
+    lint_notebook(nb, ALL, CellCache(), rules=here)
+    assert built == []
+    lint_notebook(nb, ALL, CellCache(), rules=HELPER_RULES)
+    assert built == [1]
+
+
+def test_a_share_of_the_rules_gives_exactly_their_findings():
+    nb = notebook(LEAKY)
+    full = lint_notebook(nb, ALL)
+    mine = lint_notebook(nb, ALL, CellCache(), rules={"hardcoded-secret", "bare-except"})
+    assert dicts(mine) == dicts([f for f in full if f.rule in {"hardcoded-secret", "bare-except"}])
+
+
+def test_helper_rules_are_real_rule_names():
+    assert HELPER_RULES <= {r.name for r in all_rules()}
+    assert split.REPLY_TIMEOUT > 5  # a large notebook's share takes seconds on a slow machine
