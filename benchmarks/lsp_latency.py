@@ -10,6 +10,7 @@ run. Measured, over N rounds after two warm-up rounds:
 
 Run:  .venv/bin/python benchmarks/lsp_latency.py [--rounds 25] [--cells 300] [--no-ruff] [--rules] [--floor]
       [--one-process]
+      .venv/bin/python benchmarks/lsp_latency.py --paired [--rounds 30]   # helper vs one process
 (`--rules` also prints where the engine spends a warm lint of the same notebook, per rule.)
 Targets (jupyter-mlops): didOpen median <= 100 ms, didChange median <= 30 ms.
 """
@@ -196,34 +197,48 @@ class RawClient:
             self.reader_task.cancel()
 
 
-async def measure(name: str, command: list[str], cells: list[tuple[str, str]], rounds: int,
-                  workdir: Path, options: dict | None = None) -> dict[str, list[float]]:
+async def _started(command: list[str], workdir: Path, options: dict | None = None) -> RawClient:
     client = RawClient(command)
-    recorder = client.recorder
     await client.start()
     await client.request(types.INITIALIZE, types.InitializeParams(
         capabilities=_capabilities(), root_uri=workdir.as_uri(), initialization_options=options,
         workspace_folders=[types.WorkspaceFolder(uri=workdir.as_uri(), name="bench")]))
     client.send(client.notification(types.INITIALIZED, types.InitializedParams()))
     await asyncio.sleep(SETTLE_SECONDS)
+    return client
 
+
+def _round(client: RawClient, name: str, base: list[tuple[str, str]], r: int, workdir: Path
+           ) -> tuple[list[tuple[str, str]], str, list[str], set[str], bytes, bytes]:
+    """Round r's notebook (new cell texts), its URIs, and its didOpen and didClose messages."""
+    cells = [(kind, f"{src}\n# round {r}" if kind == "code" else src) for kind, src in base]
+    nb_uri = (workdir / f"round_{r}_{name}.ipynb").as_uri()
+    uris = [f"vscode-notebook-cell:{workdir}/round_{r}_{name}.ipynb#C{i}" for i in range(len(cells))]
+    code_uris = {u for u, (kind, _) in zip(uris, cells) if kind == "code"}
+    opening = client.notification(types.NOTEBOOK_DOCUMENT_DID_OPEN, types.DidOpenNotebookDocumentParams(
+        notebook_document=types.NotebookDocument(
+            uri=nb_uri, notebook_type="jupyter-notebook", version=1,
+            cells=[types.NotebookCell(kind=types.NotebookCellKind.Code if k == "code" else types.NotebookCellKind.Markup,
+                                      document=u) for u, (k, _) in zip(uris, cells)]),
+        cell_text_documents=[types.TextDocumentItem(uri=u, language_id="python" if k == "code" else "markdown",
+                                                    version=1, text=src)
+                             for u, (k, src) in zip(uris, cells)]))
+    closing = client.notification(types.NOTEBOOK_DOCUMENT_DID_CLOSE, types.DidCloseNotebookDocumentParams(
+        notebook_document=types.NotebookDocumentIdentifier(uri=nb_uri),
+        cell_text_documents=[types.TextDocumentIdentifier(uri=u) for u in uris]))
+    return cells, nb_uri, uris, code_uris, opening, closing
+
+
+async def measure(name: str, command: list[str], cells: list[tuple[str, str]], rounds: int,
+                  workdir: Path, options: dict | None = None) -> dict[str, list[float]]:
+    client = await _started(command, workdir, options)
+    recorder = client.recorder
     results: dict[str, list[float]] = {"didOpen": [], "didChange": []}
     changed_cell = next(i for i in range(len(cells) // 2, len(cells)) if cells[i][0] == "code")
     variants = ["clean_x = frame_a.dropna()\nprint(clean_x)", "clean_x = missing_frame.dropna()\nprint(clean_x)"]
     base = cells
     for r in range(rounds + 2):
-        cells = [(kind, f"{src}\n# round {r}" if kind == "code" else src) for kind, src in base]
-        nb_uri = (workdir / f"round_{r}_{name}.ipynb").as_uri()
-        uris = [f"vscode-notebook-cell:{workdir}/round_{r}_{name}.ipynb#C{i}" for i in range(len(cells))]
-        code_uris = {u for u, (kind, _) in zip(uris, cells) if kind == "code"}
-        message = client.notification(types.NOTEBOOK_DOCUMENT_DID_OPEN, types.DidOpenNotebookDocumentParams(
-            notebook_document=types.NotebookDocument(
-                uri=nb_uri, notebook_type="jupyter-notebook", version=1,
-                cells=[types.NotebookCell(kind=types.NotebookCellKind.Code if k == "code" else types.NotebookCellKind.Markup,
-                                          document=u) for u, (k, _) in zip(uris, cells)]),
-            cell_text_documents=[types.TextDocumentItem(uri=u, language_id="python" if k == "code" else "markdown",
-                                                        version=1, text=src)
-                                 for u, (k, src) in zip(uris, cells)]))
+        cells, nb_uri, uris, code_uris, message, closing = _round(client, name, base, r, workdir)
         start = time.perf_counter()
         client.send(message)
         opened = await recorder.wait(code_uris)
@@ -249,11 +264,32 @@ async def measure(name: str, command: list[str], cells: list[tuple[str, str]], r
             text = new
             if r >= 2:
                 results["didChange"].append((done - start) * 1000)
-        client.send(client.notification(types.NOTEBOOK_DOCUMENT_DID_CLOSE, types.DidCloseNotebookDocumentParams(
-            notebook_document=types.NotebookDocumentIdentifier(uri=nb_uri),
-            cell_text_documents=[types.TextDocumentIdentifier(uri=u) for u in uris])))
+        client.send(closing)
         await asyncio.sleep(0.05)  # let close-time publishes drain before the next open
     await client.stop()
+    return results
+
+
+async def measure_paired(commands: dict[str, list[str]], cells: list[tuple[str, str]], rounds: int,
+                         workdir: Path) -> dict[str, list[float]]:
+    """didOpen of two servers running side by side, in alternating rounds (which goes first
+    alternates too): both see the same machine speed, so their ratio is fair even on a machine
+    whose speed drifts."""
+    clients = {name: await _started(command, workdir) for name, command in commands.items()}
+    results: dict[str, list[float]] = {name: [] for name in clients}
+    for r in range(rounds + 2):
+        order = list(clients.items()) if r % 2 else list(reversed(clients.items()))
+        for name, client in order:
+            _, _, _, code_uris, opening, closing = _round(client, name.split()[0].strip("()"), cells, r, workdir)
+            start = time.perf_counter()
+            client.send(opening)
+            opened = await client.recorder.wait(code_uris)
+            if r >= 2:
+                results[name].append((opened - start) * 1000)
+            client.send(closing)
+            await asyncio.sleep(0.05)
+    for client in clients.values():
+        await client.stop()
     return results
 
 
@@ -290,6 +326,21 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
+def paired(command: list[str], cells: list[tuple[str, str]], rounds: int) -> int:
+    import tempfile
+    commands = {"jupyter-mlops-lsp": command, "(one process)": [*command, "--one-process"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        results = asyncio.run(measure_paired(commands, cells, rounds, Path(tmp)))
+    print(f"notebook: {len(cells)} cells, {rounds} paired rounds (+2 warm-up), didOpen only")
+    print(f"{'server':<20}{'median ms':>10}{'p95 ms':>10}{'n':>5}")
+    for name, values in results.items():
+        print(f"{name:<20}{statistics.median(values):>10.1f}{_p95(values):>10.1f}{len(values):>5}")
+    split, alone = results["jupyter-mlops-lsp"], results["(one process)"]
+    ratio = statistics.median(a / b for a, b in zip(split, alone))
+    print(f"helper / one process, median of the per-round ratios: {ratio:.3f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=25)
@@ -302,9 +353,14 @@ def main() -> int:
     parser.add_argument("--floor", action="store_true",
                         help="also run jupyter-mlops-lsp with linting off: what the transport, pygls and "
                              "this client cost before any analysis")
+    parser.add_argument("--paired", action="store_true",
+                        help="only didOpen of jupyter-mlops-lsp with and without its helper process, "
+                             "side by side in alternating rounds, and the ratio of each pair")
     args = parser.parse_args()
     cells = realistic_notebook(args.cells)
     servers = {"jupyter-mlops-lsp": [sys.executable, "-m", "jupyter_mlops_lsp"]}
+    if args.paired:
+        return paired(servers["jupyter-mlops-lsp"], cells, args.rounds)
     options: dict[str, dict] = {}
     if args.one_process:
         servers["(one process)"] = servers["jupyter-mlops-lsp"] + ["--one-process"]
