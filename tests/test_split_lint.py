@@ -174,4 +174,19 @@ def test_a_share_of_the_rules_gives_exactly_their_findings():
 
 def test_helper_rules_are_real_rule_names():
     assert HELPER_RULES <= {r.name for r in all_rules()}
-    assert split.REPLY_TIMEOUT > 5  # a large notebook's share takes seconds on a slow machine
+
+
+def test_a_hung_helper_holds_a_lint_up_for_a_multiple_of_this_sides_time_not_a_minute(monkeypatch):
+    monkeypatch.setattr(split, "MIN_WAIT", 1.0)
+    lint = SplitLinter()  # the default 60 s cap
+    lint.start()
+    try:
+        assert lint.wait_ready(60)
+        os.kill(lint.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        found = lint.lint(notebook(LEAKY), ALL, CellCache())
+        assert time.monotonic() - started < 10
+        assert dicts(found) == dicts(lint_notebook(notebook(LEAKY), ALL))
+        assert lint.failures == 1
+    finally:
+        lint.close()

@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,11 @@ log = logging.getLogger(__name__)
 HELPER_RULES = frozenset({"preprocessing-leakage", "fit-on-test-data", "pickle-model-export",
                           "unverified-download"})
 # A helper that has not answered by then is stuck (a rule looping on some input): it is replaced.
+# Its share takes about as long as this process's, so the wait is that many times this process's
+# time (at least MIN_WAIT), up to REPLY_TIMEOUT: an editor is not kept waiting a minute.
 REPLY_TIMEOUT = 60.0
+MIN_WAIT = 5.0
+WAIT_FACTOR = 10.0
 IDLE_SECONDS = 1.5  # the helper collects garbage once the editor has been quiet this long
 
 
@@ -119,9 +124,11 @@ class SplitLinter:
             except HelperError as exc:
                 self._fail(exc)
                 return lint_notebook(notebook, config, cache)
+            started = time.perf_counter()
             findings = lint_notebook(notebook, config, cache, rules=frozenset(names - there))
+            wait = max(MIN_WAIT, WAIT_FACTOR * (time.perf_counter() - started))
             try:
-                theirs = self._receive()
+                theirs = self._receive(min(wait, self.reply_timeout))
             except HelperError as exc:
                 self._fail(exc)
                 theirs = lint_notebook(notebook, config, cache, rules=frozenset(there))
@@ -157,11 +164,11 @@ class SplitLinter:
         except (OSError, ValueError) as exc:  # broken pipe; ValueError: too large to pickle here
             raise HelperError(f"could not reach the lint helper ({exc})") from exc
 
-    def _receive(self) -> list[Finding]:
+    def _receive(self, timeout: float) -> list[Finding]:
         assert self._from is not None
         try:
-            if not self._from.poll(self.reply_timeout):
-                raise HelperError(f"lint helper gave no answer in {self.reply_timeout:g} s")
+            if not self._from.poll(timeout):
+                raise HelperError(f"lint helper gave no answer in {timeout:.3g} s")
             kind, payload = self._from.recv()
         except (OSError, EOFError) as exc:
             raise HelperError(f"lint helper ended ({exc or 'closed'})") from exc
