@@ -202,3 +202,17 @@ def test_a_notebook_crosses_the_pipe_whole():
     back = split._unpack(pickle.loads(pickle.dumps(split._pack(nb))))
     assert [vars(c) for c in back.cells] == [vars(c) for c in nb.cells]  # cells compare by identity
     assert {**vars(back), "cells": None} == {**vars(nb), "cells": None}
+
+
+def test_a_helper_that_cannot_start_is_retried_three_times_then_left_off(monkeypatch, caplog):
+    monkeypatch.setattr(split.sys, "executable", "/bin/false")  # exits at once, says nothing
+    lint = SplitLinter()
+    lint.start()
+    try:
+        for _ in range(8):
+            time.sleep(0.1)
+            assert dicts(lint.lint(notebook(LEAKY), ALL, CellCache())) == dicts(lint_notebook(notebook(LEAKY), ALL))
+        assert lint.failures == 4 and not lint.running and lint.split_lints == 0
+        assert "lint helper ended during start-up" in caplog.text
+    finally:
+        lint.close()
