@@ -9,7 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from lsp_client import NB_URI, SERVER, NotebookDoc, capabilities, install_client_handlers, settle
+from lsp_client import (
+    NB_URI,
+    SERVER,
+    NotebookDoc,
+    capabilities,
+    install_client_handlers,
+    settle,
+)
 from lsprotocol import types
 from pytest_lsp import make_test_lsp_client
 
