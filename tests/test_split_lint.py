@@ -216,3 +216,33 @@ def test_a_helper_that_cannot_start_is_retried_three_times_then_left_off(monkeyp
         assert "lint helper ended during start-up" in caplog.text
     finally:
         lint.close()
+
+
+def test_a_notebook_linted_before_the_helper_was_ready_is_not_waited_on_while_it_catches_up():
+    """Opened while the helper starts, a notebook's next lint here is incremental; the helper's
+    share would be a cold lint. So that lint runs here, the helper catches up meanwhile, and the
+    lints after it are shared."""
+    lint = SplitLinter()
+    lint.start()
+    try:
+        cache = CellCache()
+        sources = list(LEAKY)
+        assert dicts(lint.lint(notebook(sources), ALL, cache)) == dicts(lint_notebook(notebook(sources), ALL))
+        assert lint.wait_ready(60) and lint.split_lints == 0
+        sources[5] = "import os"
+        assert dicts(lint.lint(notebook(sources), ALL, cache)) == dicts(lint_notebook(notebook(sources), ALL))
+        assert lint.split_lints == 0  # the catch-up lint
+        deadline = time.monotonic() + 30
+        while lint.split_lints == 0:
+            assert time.monotonic() < deadline, "the helper never shared a lint after catching up"
+            sources[5] = f"import os  # {time.monotonic()}"
+            assert dicts(lint.lint(notebook(sources), ALL, cache)) == dicts(lint_notebook(notebook(sources), ALL))
+            time.sleep(0.05)
+        # Another notebook, new to both sides, is shared at once.
+        other = [s.replace("df", "frame") for s in LEAKY]
+        before = lint.split_lints
+        assert dicts(lint.lint(notebook(other, "other.ipynb"), ALL, cache)) == \
+            dicts(lint_notebook(notebook(other, "other.ipynb"), ALL))
+        assert lint.split_lints == before + 1
+    finally:
+        lint.close()

@@ -349,4 +349,23 @@ def _gc_paused():
             gc.enable()
 
 
-__all__ = ["discover", "lint_file", "lint_notebook", "lint_paths", "read_bytes"]
+# What a typical notebook holds, so that every rule and the IPython translation run once.
+_WARM_UP = [
+    "%matplotlib inline\nimport numpy as np\nimport pandas as pd",
+    "!pip install scikit-learn",
+    "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import StandardScaler",
+    "df = pd.read_csv('https://example.com/data.csv')\nX = StandardScaler().fit_transform(df)",
+    "X_train, X_test = train_test_split(X)\nnoise = np.random.rand(3)",
+    "import pickle\nwith open('/home/ana/model.pkl', 'wb') as fh:\n    pickle.dump(X_train, fh)",
+    "password = 'hunter2-Sup3r-S3cret!'\ntry:\n    eval(password)\nexcept:\n    pass",
+]
+
+
+def warm_up() -> None:
+    """Import what the engine loads lazily (IPython's input transformer) and run every rule once,
+    on a small notebook of its own: a fresh process's first lint costs about 200 ms more than
+    the next, which an editor would otherwise pay on its first notebook or keystroke."""
+    lint_notebook(Notebook.from_sources(_WARM_UP, path="<warm-up>.ipynb"), LintConfig(), CellCache())
+
+
+__all__ = ["discover", "lint_file", "lint_notebook", "lint_paths", "read_bytes", "warm_up"]

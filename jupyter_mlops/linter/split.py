@@ -29,7 +29,7 @@ from typing import Any
 from ..analysis import CellCache
 from ..notebook.model import Cell, Notebook
 from .config import LintConfig
-from .engine import lint_notebook
+from .engine import lint_notebook, warm_up
 from .findings import Finding
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,11 @@ class SplitLinter:
         self._to: Connection | None = None  # the helper's standard input
         self._from: Connection | None = None  # the helper's standard output
         self._ready = False
+        # Notebooks (paths) this side linted without the helper while it was starting, and those
+        # the helper has linted: what it would be cold for, and what a new helper is cold for.
+        self._alone: set[str] = set()
+        self._seen: set[str] = set()
+        self._catching_up = 0  # answers to catch-up lints still to come (they are dropped)
         self.split_lints = 0  # lints the helper shared
         self.failures = 0  # times the helper failed and was replaced
 
@@ -116,15 +121,26 @@ class SplitLinter:
         config = config or LintConfig()
         with self._lock:
             if not self._is_ready():
+                if self._process is not None and cache is not None:
+                    self._alone.add(notebook.path)
                 return lint_notebook(notebook, config, cache)
             names = {r.name for r in config.enabled_rules()}
             there = names & self.helper_rules
-            if not there:
+            if not there or not self._caught_up():
                 return lint_notebook(notebook, config, cache)
+            catch_up = notebook.path in self._alone
             try:
                 self._send(("lint", _pack(notebook), config, frozenset(there)))
             except HelperError as exc:
                 self._fail(exc)
+                return lint_notebook(notebook, config, cache)
+            self._seen.add(notebook.path)
+            if catch_up:
+                # This side has linted the notebook before, the helper has not: its share would be
+                # a cold lint, slower than this side's whole incremental one (a first keystroke
+                # after start-up would wait for it). Lint here; the helper catches up meanwhile.
+                self._alone.discard(notebook.path)
+                self._catching_up += 1
                 return lint_notebook(notebook, config, cache)
             started = time.perf_counter()
             findings = lint_notebook(notebook, config, cache, rules=frozenset(names - there))
@@ -159,6 +175,18 @@ class SplitLinter:
             self._fail(HelperError(f"lint helper sent {message!r} instead of ready"))
         return self._ready
 
+    def _caught_up(self) -> bool:
+        """Drop the catch-up answers that have arrived; True when none is still to come."""
+        conn = self._from
+        try:
+            while self._catching_up and conn is not None and conn.poll():
+                conn.recv()
+                self._catching_up -= 1
+        except (OSError, EOFError) as exc:
+            self._fail(HelperError(f"lint helper ended ({exc or 'closed'})"))
+            return False
+        return self._catching_up == 0
+
     def _send(self, message: tuple) -> None:
         assert self._to is not None
         try:
@@ -183,6 +211,9 @@ class SplitLinter:
         self.failures += 1
         log.warning("%s; its rules run in this process until a new helper is ready", exc)
         self._stop()
+        self._alone |= self._seen  # a new helper knows none of them
+        self._seen.clear()
+        self._catching_up = 0
         if self.failures <= 3:  # a helper that keeps failing is left off
             self._launch()
 
@@ -252,6 +283,7 @@ def serve() -> None:
     cache = CellCache()
     # Start-up objects are never garbage; the analyses a lint leaves are freed by reference
     # counting (lints make no cycles), so full collections wait for quiet moments.
+    warm_up()  # a fresh process's first lint is slow: not the editor's first keystroke's
     gc.collect()
     gc.freeze()
     gc.disable()
