@@ -89,6 +89,15 @@ def test_edits_stay_incremental_in_both_processes_and_equal_a_full_lint(linter):
         assert dicts(linter.lint(notebook(sources), ALL, cache)) == dicts(lint_notebook(notebook(sources), ALL))
 
 
+def test_findings_converted_on_the_way_keep_lint_notebooks_order(linter):
+    nb = notebook(LEAKY + ["import pickle\npickle.dump(X_s, open('m.pkl', 'wb'))", "password = 'hunter2-Sup3r'"])
+    before = linter.split_lints
+    labels = linter.lint(nb, ALL, CellCache(), convert=lambda f: (f.cell, f.line, f.code))
+    assert linter.split_lints == before + 1
+    assert labels == [(f.cell, f.line, f.code) for f in lint_notebook(nb, ALL)]
+    assert len(labels) > 5
+
+
 def test_a_configuration_without_the_helpers_rules_lints_here_alone(linter):
     config = LintConfig(ignore=tuple(HELPER_RULES))
     before = linter.split_lints

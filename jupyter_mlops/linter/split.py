@@ -14,6 +14,7 @@ not running yet, has died or fails, its rules run here instead, so a lint never 
 from __future__ import annotations
 
 import gc
+import heapq
 import logging
 import os
 import subprocess
@@ -22,9 +23,9 @@ import threading
 import time
 from dataclasses import fields
 from multiprocessing.connection import Connection
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from ..analysis import CellCache
 from ..notebook.model import Cell, Notebook
@@ -46,6 +47,13 @@ REPLY_TIMEOUT = 60.0
 MIN_WAIT = 5.0
 WAIT_FACTOR = 10.0
 IDLE_SECONDS = 1.5  # the helper collects garbage once the editor has been quiet this long
+
+
+T = TypeVar("T")
+
+
+def _same(finding: Finding) -> Finding:
+    return finding
 
 
 class HelperError(RuntimeError):
@@ -116,24 +124,32 @@ class SplitLinter:
             self._stop()
 
     def lint(self, notebook: Notebook, config: LintConfig | None = None,
-             cache: CellCache | None = None) -> list[Finding]:
-        """All findings for the notebook, as `lint_notebook(notebook, config, cache)` gives them."""
+             cache: CellCache | None = None, convert: Callable[[Finding], T] | None = None) -> list[T]:
+        """All findings for the notebook, as `lint_notebook(notebook, config, cache)` gives them,
+        each passed through `convert` if given (a caller's own form, e.g. an editor diagnostic):
+        this side's findings are converted while the helper is still at work."""
         config = config or LintConfig()
+        if convert is None:
+            return self._lint(notebook, config, cache, _same)  # type: ignore[arg-type]
+        return self._lint(notebook, config, cache, convert)
+
+    def _lint(self, notebook: Notebook, config: LintConfig, cache: CellCache | None,
+              convert: Callable[[Finding], T]) -> list[T]:
         with self._lock:
             if not self._is_ready():
                 if self._process is not None and cache is not None:
                     self._alone.add(notebook.path)
-                return lint_notebook(notebook, config, cache)
+                return [convert(f) for f in lint_notebook(notebook, config, cache)]
             names = {r.name for r in config.enabled_rules()}
             there = names & self.helper_rules
             if not there or not self._caught_up():
-                return lint_notebook(notebook, config, cache)
+                return [convert(f) for f in lint_notebook(notebook, config, cache)]
             catch_up = notebook.path in self._alone
             try:
                 self._send(("lint", _pack(notebook), config, frozenset(there)))
             except HelperError as exc:
                 self._fail(exc)
-                return lint_notebook(notebook, config, cache)
+                return [convert(f) for f in lint_notebook(notebook, config, cache)]
             self._seen.add(notebook.path)
             if catch_up:
                 # This side has linted the notebook before, the helper has not: its share would be
@@ -141,20 +157,22 @@ class SplitLinter:
                 # after start-up would wait for it). Lint here; the helper catches up meanwhile.
                 self._alone.discard(notebook.path)
                 self._catching_up += 1
-                return lint_notebook(notebook, config, cache)
+                return [convert(f) for f in lint_notebook(notebook, config, cache)]
             started = time.perf_counter()
-            findings = lint_notebook(notebook, config, cache, rules=frozenset(names - there))
+            mine = [(f.sort_key(), convert(f))
+                    for f in lint_notebook(notebook, config, cache, rules=frozenset(names - there))]
             wait = max(MIN_WAIT, WAIT_FACTOR * (time.perf_counter() - started))
             try:
-                theirs = self._receive(min(wait, self.reply_timeout))
+                found = self._receive(min(wait, self.reply_timeout))
             except HelperError as exc:
                 self._fail(exc)
-                theirs = lint_notebook(notebook, config, cache, rules=frozenset(there))
+                found = lint_notebook(notebook, config, cache, rules=frozenset(there))
             else:
                 self.split_lints += 1
-        findings.extend(theirs)
-        findings.sort(key=Finding.sort_key)  # ties are within one rule, so the order is lint_notebook's
-        return findings
+        theirs = [(f.sort_key(), convert(f)) for f in found]
+        # Both lists are sorted, and findings that tie are of one rule, so on one side: the merged
+        # order is lint_notebook's.
+        return [c for _, c in heapq.merge(mine, theirs, key=itemgetter(0))]
 
     # -- the pipes ---------------------------------------------------------------------------
     def _is_ready(self) -> bool:

@@ -133,12 +133,12 @@ class Session:
                                    view.key, d.range, d))
         elif view.notebook is not None and self.editor.enable:
             config = self.config_for(view)
-            findings = self.linter.lint(view.notebook, config, self.cache)
             enc = self.enc
             memo = self._diagnostics
             if len(memo) > 50_000:
                 memo.clear()
-            for f in findings:
+
+            def locate(f: Finding) -> Located:
                 uri, rng = convert.locate(view, f, enc)
                 # Unchanged findings keep their Diagnostic: equal objects, no re-serialised fix data.
                 same = (uri, rng.start.line, rng.start.character, rng.end.line, rng.end.character,
@@ -146,7 +146,10 @@ class Session:
                 diag = memo.get(same)
                 if diag is None:
                     diag = memo[same] = convert.diagnostic(f, rng)
-                located.append(Located(f, uri, rng, diag))
+                return Located(f, uri, rng, diag)
+
+            # The server's own findings are located while the helper process finishes its share.
+            located = self.linter.lint(view.notebook, config, self.cache, convert=locate)
         self.located[key] = located
 
     def relint_all(self) -> None:
