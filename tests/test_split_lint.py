@@ -255,3 +255,14 @@ def test_a_notebook_linted_before_the_helper_was_ready_is_not_waited_on_while_it
         assert lint.split_lints == before + 1
     finally:
         lint.close()
+
+
+def test_ctrl_c_in_the_terminal_leaves_the_helper_to_the_server(linter):
+    """Ctrl-C reaches the whole process group; the helper ends only when the server says so."""
+    os.kill(linter.pid, signal.SIGINT)
+    time.sleep(0.3)
+    assert linter.running
+    before = linter.split_lints
+    assert dicts(linter.lint(notebook(LEAKY, "ctrl-c.ipynb"), ALL, CellCache())) == \
+        dicts(lint_notebook(notebook(LEAKY, "ctrl-c.ipynb"), ALL))
+    assert linter.split_lints == before + 1

@@ -17,6 +17,7 @@ import gc
 import heapq
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -298,10 +299,12 @@ def serve() -> None:
     os.dup2(2, 1)
     requests = Connection(os.dup(0), writable=False)
     os.close(0)
+    # Ctrl-C in a terminal reaches the whole process group: the server decides when this ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cache = CellCache()
+    warm_up()  # a fresh process's first lint is slow: not the editor's first keystroke's
     # Start-up objects are never garbage; the analyses a lint leaves are freed by reference
     # counting (lints make no cycles), so full collections wait for quiet moments.
-    warm_up()  # a fresh process's first lint is slow: not the editor's first keystroke's
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -314,7 +317,7 @@ def serve() -> None:
                 dirty = False
                 continue
             message: Any = requests.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
+        except (EOFError, OSError):
             return  # the server went away
         try:
             _, packed, config, rules = message

@@ -18,9 +18,9 @@ from lsprotocol import types
 from jupyter_mlops.analysis import CellCache
 from jupyter_mlops.errors import FixError, UnknownRuleError
 from jupyter_mlops.linter.config import LintConfig
-from jupyter_mlops.linter.split import SplitLinter
 from jupyter_mlops.linter.findings import Applicability, Edit, Finding
 from jupyter_mlops.linter.fixes import apply_edits, fix_notebook
+from jupyter_mlops.linter.split import SplitLinter
 from jupyter_mlops.notebook.writer import render_ipynb
 
 from . import convert
