@@ -33,3 +33,23 @@ class UnknownRuleError(ConfigError):
 
 class FixError(JupyterMlopsError):
     """Fixes could not be applied (overlapping edits, file changed underneath)."""
+
+
+class MissingExtraError(JupyterMlopsError):
+    """A command needs an optional extra (Ray, ONNX, FastAPI, ...) that is not installed."""
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(f"{feature} needs the '{extra}' extra ({module} is not installed): "
+                         f"pip install 'jupyter-mlops[{extra}]'")
+        self.feature = feature
+        self.extra = extra
+        self.module = module
+
+
+def require_extra(module: str, extra: str, feature: str):
+    """Import `module` or raise MissingExtraError naming the extra that brings it."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(feature, extra, module) from None

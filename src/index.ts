@@ -367,4 +367,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+// One plugin per concern; each new panel (experiments, course, ...) adds its plugin here.
+const plugins: JupyterFrontEndPlugin<any>[] = [plugin];
+
+export default plugins;

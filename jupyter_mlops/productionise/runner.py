@@ -9,10 +9,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from ..analysis import CellCache
 from ..notebook import Notebook, load_notebook
+from ..template_files import environment
 from .capture import run_capture
 from .checking import run_tests
 from .codegen import (
@@ -37,14 +38,12 @@ from .versioning import (
 from .writing import save_state, write_files
 
 Progress = Callable[[str, float], None]
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "productionise"
 # Files whose text carries the version; they are rendered after the version is known.
 _VERSIONED = ("pyproject.toml", "README.md", "CHANGELOG.md", "provenance.json")
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=True,
-                       undefined=StrictUndefined, autoescape=False)
+    return environment("productionise")
 
 
 def default_out_dir(notebook_path: str, name: str | None) -> Path:
