@@ -154,10 +154,40 @@ def productionise(notebook: PathLike | Notebook, out_dir: PathLike | None = None
     return _productionise(notebook, out_dir, name, check=check, progress=progress, cancel=cancel)
 
 
+# -- the record (audit ledger, data snapshots, model registry) -----------------------------------
+# Loaded on first use, so linting never pays for cryptography; see docs/audit.md, docs/data.md
+# and docs/registry.md.
+_RECORD = {
+    "ArtifactStore": "audit", "Entry": "audit", "Ledger": "audit", "environment_lock": "audit",
+    "git_state": "audit", "kinds": "audit", "Checkpoint": "audit.checkpoint",
+    "make_checkpoint": "audit.checkpoint", "VerifyReport": "audit.verify", "verify_ledger": "audit.verify",
+    "Snapshot": "data", "diff_snapshots": "data", "get_snapshot": "data", "list_snapshots": "data",
+    "snapshot": "data", "subject_hash": "data", "verify_snapshot": "data", "Project": "project",
+    "GateRefused": "registry", "ModelVersion": "registry", "Registry": "registry",
+    "trace": "audit.trace", "export_in_toto": "audit.intoto",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _RECORD.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(f"{__package__}.{module}"),
+                    "verify" if name == "verify_ledger" else name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "CellCache", "FileResult", "Finding", "FixOutcome", "LintConfig", "LintReport", "Notebook",
     "NotebookFixResult", "REPORT_FORMATS", "RuleInfo", "Severity", "config_from_table", "discover",
     "exit_status", "explain", "fix_notebook", "fix_paths", "lint", "lint_file", "lint_notebook",
     "lint_paths", "lint_source", "list_rules", "load_notebook", "notebook_from_json", "render_report",
     "plan_productionise", "productionise", "resolve_config",
+    # the record
+    "ArtifactStore", "Checkpoint", "Entry", "GateRefused", "Ledger", "ModelVersion", "Project",
+    "Registry", "Snapshot", "VerifyReport", "diff_snapshots", "environment_lock", "get_snapshot",
+    "git_state", "kinds", "list_snapshots", "make_checkpoint", "snapshot", "subject_hash",
+    "verify_ledger", "verify_snapshot", "trace", "export_in_toto",
 ]
