@@ -16,9 +16,11 @@ import getpass
 import hashlib
 import json
 import os
+import random
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,7 +62,7 @@ BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be changed'
 CREATE TRIGGER IF NOT EXISTS entries_append_only_delete BEFORE DELETE ON entries
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be deleted'); END;
 CREATE TRIGGER IF NOT EXISTS meta_fixed_update BEFORE UPDATE ON meta
-BEGIN SELECT RAISE(ABORT, 'the ledger format is fixed'); END;
+BEGIN SELECT RAISE(ABORT, 'the ledger format is fixed'); END
 """
 
 
@@ -164,6 +166,7 @@ class Ledger:
         self._writable = False
         self._pid = os.getpid()
         self._signer: SigningKey | None = None
+        self._key_stamp: tuple[int, int] | None = None
         self._key_state = _KeyState()
 
     # -- connections ------------------------------------------------------------------------
@@ -220,7 +223,7 @@ class Ledger:
 
     def _check_is_ledger(self, conn: sqlite3.Connection) -> None:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if names and "entries" not in names:
+        if names and not names & {"entries", "meta"}:
             raise LedgerError(f"{self.path}: an SQLite file, but not a jupyter-mlops ledger (no entries "
                               "table); nothing was changed")
 
@@ -234,9 +237,17 @@ class Ledger:
         has_schema = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name='entries_append_only_delete'"
         ).fetchone()
-        if not has_schema:  # every statement is idempotent: processes racing to create agree
-            conn.executescript(_SCHEMA)
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+        if not has_schema:
+            # one transaction, so a process racing to open the new file sees all or nothing
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.strip().split(";\n"):
+                    conn.execute(statement)
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     # -- reading ----------------------------------------------------------------------------
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -246,6 +257,10 @@ class Ledger:
             conn = self._connect(write=False) if self._conn is None else self._conn
             try:
                 return conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "no such table: entries" in str(exc):
+                    return []  # a writer is creating the ledger this very moment
+                raise _sqlite_problem(self.path, exc) from None
             except sqlite3.Error as exc:
                 raise _sqlite_problem(self.path, exc) from None
 
@@ -301,9 +316,23 @@ class Ledger:
 
     # -- writing ----------------------------------------------------------------------------
     def signer(self) -> SigningKey:
-        if self._signer is None:
+        """The user's active key; re-read when the key file changed (a rotation elsewhere)."""
+        try:
+            st = os.stat(self.keys.folder / "ed25519.key")
+            stamp = (st.st_ino, st.st_mtime_ns)
+        except OSError:
+            stamp = None
+        if self._signer is None or stamp != self._key_stamp:
             self._signer = self.keys.load_or_create()
+            self._key_stamp = stamp if stamp is not None else self._stamp_now()
         return self._signer
+
+    def _stamp_now(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.keys.folder / "ed25519.key")
+            return (st.st_ino, st.st_mtime_ns)
+        except OSError:
+            return None
 
     @contextmanager
     def transaction(self) -> Iterator["Transaction"]:
@@ -315,7 +344,7 @@ class Ledger:
         with self._lock:
             conn = self._connect(write=True)
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                _begin_immediate(conn)
             except sqlite3.Error as exc:
                 raise _sqlite_problem(self.path, exc) from None
             txn = Transaction(self, conn)
@@ -355,13 +384,31 @@ class Ledger:
             pass  # entering registers the current key, so this ledger knows the key it retires
         new = SigningKey.generate()
         self.keys.replace_active(new)
-        self._signer = new
         with self.transaction():
             pass  # an unregistered key whose predecessor is known is recorded as its rotation
         rotated = self.entries(kinds.KEY_ROTATED, kinds.key_subject(new.fingerprint))
         if not rotated:
             raise KeyStoreError("the new key was registered, but no key this ledger knew was retired")
         return rotated[-1]
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """Take the write lock. SQLite's own busy handler sleeps up to 100 ms between tries, which
+    starves writers that commit every millisecond or two; short randomised sleeps keep several
+    processes appending at nearly the rate of one."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.0002, 0.002))
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
 
 def _prepare_item(kind: str, subject: str, payload: dict[str, Any] | None) -> tuple[str, str, Any]:

@@ -15,30 +15,39 @@ Key = tuple[int, int, int, int, int]  # dev, ino, size, mtime_ns, ctime_ns
 
 
 class HashCache:
+    """Opened lazily: loading from a missing cache creates nothing, `flush` creates the file."""
+
     def __init__(self, path: Path | None) -> None:
+        self.path = path
         self._conn: sqlite3.Connection | None = None
         self._pending: list[tuple] = []
-        if path is None:
-            return
+
+    def _open(self, create: bool) -> sqlite3.Connection | None:
+        if self._conn is not None or self.path is None:
+            return self._conn
+        if not create and not self.path.exists():
+            return None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = OFF")  # a cache: losing it costs a re-hash, no more
             conn.execute("CREATE TABLE IF NOT EXISTS hashes (path TEXT PRIMARY KEY, dev INTEGER, "
                          "ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, sha256 TEXT)")
             self._conn = conn
         except (sqlite3.Error, OSError):
-            self._conn = None  # an unusable cache only makes snapshots slower
+            self.path = None  # an unusable cache only makes snapshots slower
+        return self._conn
 
     def load(self, prefix: str) -> dict[str, tuple[Key, str]]:
         """Cached hashes of every file under the folder `prefix`."""
-        if self._conn is None:
+        conn = self._open(create=False)
+        if conn is None:
             return {}
         lo = prefix.rstrip("/") + "/"
         hi = lo[:-1] + chr(ord("/") + 1)
         try:
-            rows = self._conn.execute(
+            rows = conn.execute(
                 "SELECT path, dev, ino, size, mtime_ns, ctime_ns, sha256 FROM hashes "
                 "WHERE (path >= ? AND path < ?) OR path = ?", (lo, hi, prefix)).fetchall()
         except sqlite3.Error:
@@ -46,24 +55,26 @@ class HashCache:
         return {r[0]: ((r[1], r[2], r[3], r[4], r[5]), r[6]) for r in rows}
 
     def put(self, path: str, key: Key, sha256: str) -> None:
-        if key[3] / 1e9 > time.time() - RACY_S:
+        if key[3] and key[3] / 1e9 > time.time() - RACY_S:
             return
         self._pending.append((path, *key, sha256))
 
     def flush(self) -> None:
-        if self._conn is None or not self._pending:
+        if not self._pending:
+            return
+        conn = self._open(create=True)
+        if conn is None:
+            self._pending.clear()
             return
         try:
-            self._conn.execute("BEGIN")
-            self._conn.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                   self._pending)
-            self._conn.execute("COMMIT")
+            conn.execute("BEGIN")
+            conn.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?, ?)", self._pending)
+            conn.execute("COMMIT")
         except sqlite3.Error:
             pass
         self._pending.clear()
 
     def close(self) -> None:
-        self.flush()
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -126,8 +126,6 @@ def scan_local(location: str, cache: HashCache | None = None) -> list[FileRecord
         records[rel] = record
         if cache is not None:
             cache.put(path, key, record.sha256)
-    if cache is not None:
-        cache.flush()
     return sorted(records.values(), key=lambda f: f.path.encode("utf-8"))
 
 
@@ -179,9 +177,7 @@ def scan_remote(location: str, cache: HashCache | None = None) -> list[FileRecor
             raise SnapshotError(f"{url}: cannot read: {exc}") from None
         records.append(FileRecord(rel, size, h.hexdigest()))
         if cache is not None and stamp:
-            cache._pending.append((url, *key, h.hexdigest()))
-    if cache is not None:
-        cache.flush()
+            cache.put(url, key, h.hexdigest())
     return sorted(records, key=lambda f: f.path.encode("utf-8"))
 
 

@@ -96,20 +96,23 @@ def snapshot(path: str | os.PathLike[str], name: str | None = None,
     """
     project = project or (ledger.project if ledger else Project.find())
     ledger = ledger or Ledger(project)
-    cache_file = project.state_dir / "cache" / "file-hashes.db" if project.state_dir.is_dir() else None
-    cache = HashCache(cache_file) if cache_file is not None and os.access(project.state_dir, os.W_OK) \
-        else None
+    cache = HashCache(project.state_dir / "cache" / "file-hashes.db")
     try:
         files = scan(path, cache)
+        if not files:
+            raise SnapshotError(f"{path}: no files to snapshot")
+        return _record(project, ledger, path, name, files, cache)
     finally:
-        if cache is not None:
-            cache.close()
-    if not files:
-        raise SnapshotError(f"{path}: no files to snapshot")
+        cache.close()
+
+
+def _record(project: Project, ledger: Ledger, path: str | os.PathLike[str], name: str | None,
+            files: list[FileRecord], cache: HashCache) -> Snapshot:
     root = root_hash(files)
     sid = root[:ID_LENGTH]
     existing = _find_entry(ledger, sid)
     if existing is not None:
+        cache.flush()
         return _with_consent(_from_entry(existing), ledger)
     manifest = Manifest(sid, name or _default_name(path), _location(project, path), root, files)
     text = canonical(manifest.to_dict())
@@ -126,6 +129,7 @@ def snapshot(path: str | os.PathLike[str], name: str | None = None,
     with ledger.transaction() as txn:
         again = txn.entries(kinds.DATA_SNAPSHOT, kinds.snapshot_subject(sid))
         entry = again[0] if again else txn.append(kinds.DATA_SNAPSHOT, kinds.snapshot_subject(sid), payload)
+    cache.flush()
     snap = _from_entry(entry)
     return Snapshot(**{**snap.__dict__, "new": not again})
 
@@ -266,11 +270,10 @@ def verify_snapshot(ref: str, project: Project | None = None, path: str | None =
     where = path or manifest.path
     if not is_url(where) and not os.path.isabs(where):
         where = str(project.root / where)
-    cache_file = project.state_dir / "cache" / "file-hashes.db"
-    cache = HashCache(cache_file) if os.access(project.state_dir, os.W_OK) else None
+    cache = HashCache(project.state_dir / "cache" / "file-hashes.db")
     try:
         current = scan(where, cache)
+        cache.flush()
     finally:
-        if cache is not None:
-            cache.close()
+        cache.close()
     return diff_files(snap.id, manifest.files, "now", current)
