@@ -164,8 +164,19 @@ _RECORD = {
     "Snapshot": "data", "diff_snapshots": "data", "get_snapshot": "data", "list_snapshots": "data",
     "snapshot": "data", "subject_hash": "data", "verify_snapshot": "data", "Project": "project",
     "GateRefused": "registry", "ModelVersion": "registry", "Registry": "registry",
-    "trace": "audit.trace", "export_in_toto": "audit.intoto",
 }
+
+
+def trace(name: str, version: int | None = None, project: PathLike | None = None):
+    """The audit trace of a model version (latest when `version` is None): code, data, people."""
+    from .registry import Registry
+    return Registry(project).trace(name, version)
+
+
+def export_in_toto(out_dir: PathLike, name: str | None = None, project: PathLike | None = None):
+    """DSSE-signed in-toto provenance for every registered version (of `name`) into `out_dir`."""
+    from .registry import Registry
+    return Registry(project).export_in_toto(out_dir, name)
 
 
 def __getattr__(name: str) -> Any:

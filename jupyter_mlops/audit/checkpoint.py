@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..errors import ConfigError
+from ..project import ProjectError
 from .canonical import canonical
 from .errors import LedgerError
 from .keys import fingerprint, public_from_b64, verify_signature
@@ -50,8 +51,11 @@ class Checkpoint:
     def write(self, path: str | os.PathLike[str]) -> Path:
         out = Path(path)
         tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, out)
+        try:
+            tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, out)
+        except OSError as exc:
+            raise ProjectError(f"{out}: cannot write the checkpoint: {exc.strerror}") from None
         return out
 
     @classmethod

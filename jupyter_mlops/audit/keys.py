@@ -92,6 +92,10 @@ class SigningKey:
 
 
 def key_dir() -> Path:
+    """`$JUPYTER_MLOPS_KEY_DIR` (CI robots, tests), else `$XDG_CONFIG_HOME/jupyter-mlops/keys`."""
+    explicit = os.environ.get("JUPYTER_MLOPS_KEY_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "jupyter-mlops" / "keys"
 

@@ -16,6 +16,8 @@ from ..audit import Ledger, kinds
 from ..audit.artifacts import ArtifactStore
 from ..audit.environment import environment_lock, git_state
 from ..audit.ledger import Transaction
+from ..audit.intoto import ExportResult, export_in_toto
+from ..audit.trace import Trace, build_trace
 from ..audit.verify import verify
 from ..data import get_snapshot
 from ..data.consent import record_erasure, record_revocation
@@ -101,6 +103,14 @@ class Registry:
     def _publish_many(self, names: set[str]) -> None:
         for n in sorted(names):
             self.publish(n)
+
+    def trace(self, name: str, version: int | None = None) -> "Trace":
+        """Everything behind a version, walked back through the ledger (see audit/trace.py)."""
+        return build_trace(self.ledger, self.get(name, version))
+
+    def export_in_toto(self, out_dir: PathLike, name: str | None = None) -> "ExportResult":
+        """Signed in-toto provenance for every version (of `name`, or of every model)."""
+        return export_in_toto(self.ledger, self.list(name), out_dir)
 
     # -- registering ------------------------------------------------------------------------
     def register(self, artifact_path: PathLike, name: str, *, trained_on: str | list[str] | None = None,

@@ -21,6 +21,7 @@ def key_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
     monkeypatch.setenv("USER", "ana")
     monkeypatch.delenv("JUPYTER_MLOPS_PROJECT", raising=False)
+    monkeypatch.delenv("JUPYTER_MLOPS_KEY_DIR", raising=False)
     return home
 
 
