@@ -58,9 +58,10 @@ class ArtifactStore:
         if not src.is_file():
             raise ArtifactMissingError(f"{src}: no such file")
         folder = self.project.ensure_dir("artifacts", "sha256")
-        fd, tmp = tempfile.mkstemp(prefix=".put-", suffix=".tmp", dir=folder)
+        tmp = ""
         h = hashlib.sha256()
         try:
+            fd, tmp = tempfile.mkstemp(prefix=".put-", suffix=".tmp", dir=folder)
             with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
                 while chunk := fh.read(_CHUNK):
                     h.update(chunk)
@@ -69,9 +70,9 @@ class ArtifactStore:
                 os.fsync(out.fileno())
             return self._commit(tmp, h.hexdigest())
         except OSError as exc:
-            raise ProjectError(f"{src}: cannot store the artifact: {exc.strerror}") from None
+            raise ProjectError(f"{src}: cannot store the artifact in {folder}: {exc.strerror}") from None
         finally:
-            if os.path.exists(tmp):
+            if tmp and os.path.exists(tmp):
                 os.unlink(tmp)
 
     def put_bytes(self, data: bytes) -> str:
@@ -79,8 +80,9 @@ class ArtifactStore:
         digest = hashlib.sha256(data).hexdigest()
         if self.has(digest):
             return digest
-        fd, tmp = tempfile.mkstemp(prefix=".put-", suffix=".tmp", dir=folder)
+        tmp = ""
         try:
+            fd, tmp = tempfile.mkstemp(prefix=".put-", suffix=".tmp", dir=folder)
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
                 out.flush()
@@ -89,7 +91,7 @@ class ArtifactStore:
         except OSError as exc:
             raise ProjectError(f"cannot store an artifact in {folder}: {exc.strerror}") from None
         finally:
-            if os.path.exists(tmp):
+            if tmp and os.path.exists(tmp):
                 os.unlink(tmp)
 
     def _commit(self, tmp: str, digest: str) -> str:
