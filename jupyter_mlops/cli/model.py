@@ -1,13 +1,16 @@
-"""`jupyter-mlops model`: register, promote, rollback, revoke, list, show, cut-out, restore.
+"""`jupyter-mlops model`: register, promote, rollback, revoke, list, show, cutout, restore.
 
-Registering from an experiment trial (`model register EXPERIMENT:TRIAL`, issue 15) plugs in
-through `REGISTER_SOURCES`: a function taking (args, registry) and returning a ModelVersion,
-chosen when the positional SOURCE is given.
+Two ways to extend the group without editing it:
+- `REGISTER_SOURCES`: functions (args, registry) -> ModelVersion | None, tried in turn when
+  `model register SOURCE` is given (issue 15: `EXPERIMENT:TRIAL`);
+- `SUBCOMMAND_MODULES`: modules of this package with `add_subcommands(sub)` whose parsers set
+  `_model_run` (issue 16: `import-events`); a name this module already defines keeps its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +20,31 @@ from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Parser, add_format, emit, 
 
 # Extra ways to register, by name; `model register SOURCE` tries each in turn (first non-None wins).
 REGISTER_SOURCES: list[Callable[[argparse.Namespace, Any], Any]] = []
+SUBCOMMAND_MODULES = ("model_serving",)
+
+
+class _NewNamesOnly:
+    """The group's subparsers as an extension sees them: a name already taken gets a parser
+    that is never attached, so two modules defining `restore` cannot clash."""
+
+    def __init__(self, sub) -> None:
+        self._sub = sub
+
+    def add_parser(self, name: str, **kw):
+        if name in self._sub.choices:
+            return Parser(prog=name, add_help=False)
+        return self._sub.add_parser(name, **kw)
+
+
+def _extensions(cmds) -> None:
+    for module in SUBCOMMAND_MODULES:
+        try:
+            extension = importlib.import_module(f"{__package__}.{module}")
+        except ImportError:
+            continue
+        adder = getattr(extension, "add_subcommands", None)
+        if adder is not None:
+            adder(_NewNamesOnly(cmds))
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -51,7 +79,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     listing.add_argument("name", nargs="?", metavar="NAME")
     show = cmds.add_parser("show", help="everything recorded about a version")
     show.add_argument("model", metavar="NAME[:VERSION]")
-    cut = cmds.add_parser("cut-out", help="emergency stop: services answer 503")
+    cut = cmds.add_parser("cutout", help="emergency stop: services answer 503")
     cut.add_argument("name", metavar="NAME")
     cut.add_argument("--reason", required=True)
     cut.add_argument("--env", default="default")
@@ -61,6 +89,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     for p in (reg, promote, rollback, revoke, listing, show, cut, restore):
         add_project(p)
         add_format(p)
+    _extensions(cmds)
     model.set_defaults(_model_parser=model)
     return model
 
@@ -70,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     if action is None:
         args._model_parser.print_help()
         return EXIT_USAGE
+    if action not in _ACTIONS and getattr(args, "_model_run", None) is not None:
+        return args._model_run(args)
     return _ACTIONS[action](args)
 
 
@@ -220,4 +251,4 @@ def _restore(args) -> int:
 
 
 _ACTIONS = {"register": _register, "promote": _promote, "rollback": _rollback, "revoke": _revoke,
-            "list": _list, "show": _show, "cut-out": _cut_out, "restore": _restore}
+            "list": _list, "show": _show, "cutout": _cut_out, "restore": _restore}

@@ -171,6 +171,7 @@ class Registry:
         if to not in STAGES:
             raise RegistryError(f"cannot promote to {to!r}: use one of {', '.join(STAGES)}")
         check_name(env, "environment name")
+        self._version(self._model(name, self._models()), version)  # fail before any write
         with self.ledger.transaction() as txn:
             ms = self._model(name, self._models(txn))
             mv = self._version(ms, version)
@@ -187,6 +188,7 @@ class Registry:
 
     def rollback(self, name: str, env: str = DEFAULT_ENV) -> ModelVersion:
         """Back to the previous production version of `env` (skipping revoked or damaged ones)."""
+        self._model(name, self._models())  # fail before any write
         with self.ledger.transaction() as txn:
             ms = self._model(name, self._models(txn))
             state = ms.envs.get(env)
@@ -209,6 +211,7 @@ class Registry:
     def revoke(self, name: str, version: int, reason: str) -> ModelVersion:
         if not reason or not reason.strip():
             raise RegistryError("a revocation needs a reason")
+        self._version(self._model(name, self._models()), version)  # fail before any write
         with self.ledger.transaction() as txn:
             ms = self._model(name, self._models(txn))
             mv = self._version(ms, version)
@@ -225,6 +228,7 @@ class Registry:
         """Emergency stop: the service answers 503 while the cut-out is active."""
         if not reason or not reason.strip():
             raise RegistryError("a cut-out needs a reason")
+        self._model(name, self._models())  # fail before any write
         with self.ledger.transaction() as txn:
             self._model(name, self._models(txn))
             txn.append(kinds.SERVICE_CUT_OUT, kinds.model_subject(name),
@@ -233,6 +237,7 @@ class Registry:
         return {"model": name, "env": env, "cutout": True, "release_state": str(path)}
 
     def restore(self, name: str, env: str = DEFAULT_ENV) -> dict[str, Any]:
+        self._model(name, self._models())  # fail before any write
         with self.ledger.transaction() as txn:
             ms = self._model(name, self._models(txn))
             if env not in ms.envs or not ms.envs[env].cutout.get("active"):

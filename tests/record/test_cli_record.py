@@ -174,3 +174,27 @@ def test_read_only_project_one_line_error_nothing_changed(flow, project, tmp_pat
                 os.chmod(f, 0o755 if f.is_dir() else 0o644)
     after = {f: f.read_bytes() for f in project.state_dir.rglob("*") if f.is_file()}
     assert after == before
+
+
+def test_model_group_hosts_extension_subcommands(monkeypatch, capsys, project):
+    """Issue 16 adds `model import-events` through cli/model.py's SUBCOMMAND_MODULES; a name the
+    group already has (restore) keeps the registry's own."""
+    import types
+
+    calls = []
+
+    def add_subcommands(sub):
+        for name in ("restore", "import-events"):
+            p = sub.add_parser(name)
+            p.add_argument("dir", nargs="?")
+            p.add_argument("--format", default="text")
+            p.set_defaults(_model_run=lambda args, n=name: calls.append(n) or 0)
+
+    fake = types.ModuleType("jupyter_mlops.cli.model_serving")
+    fake.add_subcommands = add_subcommands
+    monkeypatch.setitem(sys.modules, "jupyter_mlops.cli.model_serving", fake)
+    assert main(["model", "import-events", "svc"]) == 0 and calls == ["import-events"]
+    code = main(["model", "restore", "nosuch", "--project", str(project.root)])
+    assert code == 1 and calls == ["import-events"]  # the registry's restore ran (no such model)
+    assert "no model named" in capsys.readouterr().err
+    assert not project.state_dir.exists()  # a refused command writes nothing
