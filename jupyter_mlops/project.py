@@ -46,7 +46,7 @@ class Project:
 
     @classmethod
     def find(cls, start: str | os.PathLike[str] | None = None,
-             explicit: str | os.PathLike[str] | None = None) -> "Project":
+             explicit: str | os.PathLike[str] | None = None) -> Project:
         chosen = explicit if explicit is not None else os.environ.get(ENV_VAR) or None
         if chosen is not None:
             root = Path(chosen).expanduser()
@@ -115,4 +115,4 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-__all__ = ["ENV_VAR", "Project", "ProjectError", "STATE_DIR"]
+__all__ = ["ENV_VAR", "STATE_DIR", "Project", "ProjectError"]

@@ -59,7 +59,7 @@ class Checkpoint:
         return out
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "Checkpoint":
+    def load(cls, path: str | os.PathLike[str]) -> Checkpoint:
         p = Path(path)
         try:
             data = json.loads(p.read_text(encoding="utf-8"))

@@ -18,7 +18,10 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from .errors import KeyStoreError
 
@@ -52,13 +55,13 @@ class SigningKey:
     public_raw: bytes
 
     @classmethod
-    def from_private(cls, private: Ed25519PrivateKey) -> "SigningKey":
+    def from_private(cls, private: Ed25519PrivateKey) -> SigningKey:
         raw = private.public_key().public_bytes(serialization.Encoding.Raw,
                                                 serialization.PublicFormat.Raw)
         return cls(private, raw)
 
     @classmethod
-    def generate(cls) -> "SigningKey":
+    def generate(cls) -> SigningKey:
         return cls.from_private(Ed25519PrivateKey.generate())
 
     def __repr__(self) -> str:
@@ -131,7 +134,7 @@ class KeyStore:
     folder: Path
 
     @classmethod
-    def default(cls) -> "KeyStore":
+    def default(cls) -> KeyStore:
         return cls(key_dir())
 
     def _ensure(self) -> None:

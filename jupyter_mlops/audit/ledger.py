@@ -95,8 +95,8 @@ class Entry:
                 "hash": self.hash, "signature": self.signature}
 
     @classmethod
-    def from_row(cls, row: Sequence[Any]) -> "Entry":
-        seq, entry_hash, signature, body = row
+    def from_row(cls, row: Sequence[Any]) -> Entry:
+        _seq, entry_hash, signature, body = row
         data = json.loads(body)
         a = data["actor"]
         return cls(seq=data["seq"], time=data["time"], actor=Actor(a["user"], a["host"], a["key"]),
@@ -179,7 +179,7 @@ class Ledger:
                 self._conn.close()
             self._conn = None
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -335,7 +335,7 @@ class Ledger:
             return None
 
     @contextmanager
-    def transaction(self) -> Iterator["Transaction"]:
+    def transaction(self) -> Iterator[Transaction]:
         """Hold the ledger's write lock: reads inside see the head, appends are one commit.
 
         The registry decides and records inside one transaction, so no other process can revoke
@@ -502,5 +502,14 @@ class Transaction:
                      signature, body)
 
 
-__all__ = ["Actor", "Entry", "GENESIS", "Ledger", "Transaction", "entry_hash", "signing_message",
-           "rotation_message", "utc_now"]
+__all__ = [
+    "GENESIS",
+    "Actor",
+    "Entry",
+    "Ledger",
+    "Transaction",
+    "entry_hash",
+    "rotation_message",
+    "signing_message",
+    "utc_now",
+]

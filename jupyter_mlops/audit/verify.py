@@ -47,7 +47,7 @@ def _quick_match(body: bytes, seq: int, time: str, kind: str, subject: str, key:
     if k < 0 or body[k + 9:k + 9 + len(key) + 2] != f'{key}",'.encode("ascii", "replace") or len(key) != 64:
         return False
     d = body.find(_KIND_MARK, k)
-    return d >= 0 and body.startswith(f"{_dumps(kind)},\"payload\":".encode("utf-8"), d + 10)
+    return d >= 0 and body.startswith(f"{_dumps(kind)},\"payload\":".encode(), d + 10)
 
 
 @dataclass(frozen=True)

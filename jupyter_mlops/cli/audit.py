@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 
 from ._record import add_project, model_ref, project
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Parser, add_format, emit, emit_json
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+    add_format,
+    emit,
+    emit_json,
+)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

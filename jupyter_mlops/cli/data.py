@@ -7,7 +7,15 @@ import sys
 
 from ..errors import ConfigError
 from ._record import add_project, project
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Parser, add_format, emit, emit_json
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+    add_format,
+    emit,
+    emit_json,
+)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

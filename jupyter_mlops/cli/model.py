@@ -16,7 +16,15 @@ from typing import Any
 
 from ..errors import ConfigError
 from ._record import add_project, bool_arg, json_arg, model_ref, project
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Parser, add_format, emit, emit_json
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+    add_format,
+    emit,
+    emit_json,
+)
 
 # Extra ways to register, by name; `model register SOURCE` tries each in turn (first non-None wins).
 REGISTER_SOURCES: list[Callable[[argparse.Namespace, Any], Any]] = []

@@ -19,6 +19,21 @@ from .snapshots import (
 )
 from .subjects import subject_hash
 
-__all__ = ["ACTIVE", "Diff", "FileRecord", "Manifest", "REVOKED", "Snapshot", "SnapshotError",
-           "SnapshotNotFound", "diff_snapshots", "get_snapshot", "list_snapshots", "load_manifest",
-           "root_hash", "snapshot", "subject_hash", "verify_snapshot"]
+__all__ = [
+    "ACTIVE",
+    "REVOKED",
+    "Diff",
+    "FileRecord",
+    "Manifest",
+    "Snapshot",
+    "SnapshotError",
+    "SnapshotNotFound",
+    "diff_snapshots",
+    "get_snapshot",
+    "list_snapshots",
+    "load_manifest",
+    "root_hash",
+    "snapshot",
+    "subject_hash",
+    "verify_snapshot",
+]

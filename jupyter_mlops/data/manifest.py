@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat as _stat
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import require_extra
 from .errors import SnapshotError
@@ -38,7 +39,7 @@ class FileRecord:
 def root_hash(files: list[FileRecord]) -> str:
     h = hashlib.sha256()
     for f in sorted(files, key=lambda f: f.path.encode("utf-8")):
-        h.update(f"{f.sha256} {f.size} {f.path}\n".encode("utf-8"))
+        h.update(f"{f.sha256} {f.size} {f.path}\n".encode())
     return h.hexdigest()
 
 
@@ -185,6 +186,5 @@ def scan(location: str | os.PathLike[str], cache: HashCache | None = None) -> li
     text = os.fspath(location)
     if is_url(text) and not text.startswith("file://"):
         return scan_remote(text, cache)
-    if text.startswith("file://"):
-        text = text[len("file://"):]
+    text = text.removeprefix("file://")
     return scan_local(str(Path(text).expanduser()), cache)

@@ -19,6 +19,21 @@ from .model import (
 )
 from .registry import Registry
 
-__all__ = ["ARCHIVED", "Approval", "BadModelName", "CANDIDATE", "DEFAULT_ENV", "EnvState", "GateRefused",
-           "ModelNotFound", "ModelState", "ModelVersion", "PRODUCTION", "RETRAIN_REQUIRED", "REVOKED",
-           "Registry", "RegistryError", "STAGING"]
+__all__ = [
+    "ARCHIVED",
+    "CANDIDATE",
+    "DEFAULT_ENV",
+    "PRODUCTION",
+    "RETRAIN_REQUIRED",
+    "REVOKED",
+    "STAGING",
+    "Approval",
+    "BadModelName",
+    "EnvState",
+    "GateRefused",
+    "ModelNotFound",
+    "ModelState",
+    "ModelVersion",
+    "Registry",
+    "RegistryError",
+]

@@ -15,8 +15,8 @@ from typing import Any
 from ..audit import Ledger, kinds
 from ..audit.artifacts import ArtifactStore
 from ..audit.environment import environment_lock, git_state
-from ..audit.ledger import Transaction
 from ..audit.intoto import ExportResult, export_in_toto
+from ..audit.ledger import Transaction
 from ..audit.trace import Trace, build_trace
 from ..audit.verify import verify
 from ..data import get_snapshot
@@ -26,7 +26,14 @@ from ..data.subjects import subject_hash
 from ..project import Project
 from . import gate
 from .errors import GateRefused, ModelNotFound, RegistryError
-from .model import DEFAULT_ENV, PRODUCTION, REVOKED, STAGES, ModelState, ModelVersion, check_name
+from .model import (
+    DEFAULT_ENV,
+    REVOKED,
+    STAGES,
+    ModelState,
+    ModelVersion,
+    check_name,
+)
 from .release import release_path, release_state, write_release_state
 from .state import RELEVANT, fold
 
@@ -104,11 +111,11 @@ class Registry:
         for n in sorted(names):
             self.publish(n)
 
-    def trace(self, name: str, version: int | None = None) -> "Trace":
+    def trace(self, name: str, version: int | None = None) -> Trace:
         """Everything behind a version, walked back through the ledger (see audit/trace.py)."""
         return build_trace(self.ledger, self.get(name, version))
 
-    def export_in_toto(self, out_dir: PathLike, name: str | None = None) -> "ExportResult":
+    def export_in_toto(self, out_dir: PathLike, name: str | None = None) -> ExportResult:
         """Signed in-toto provenance for every version (of `name`, or of every model)."""
         return export_in_toto(self.ledger, self.list(name), out_dir)
 

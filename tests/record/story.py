@@ -8,13 +8,13 @@ import json
 import os
 from pathlib import Path
 
+from conftest import make_data, other_person
+
 from jupyter_mlops.audit import Ledger, kinds
 from jupyter_mlops.audit.environment import environment_lock
 from jupyter_mlops.audit.hooks import record_productionise
 from jupyter_mlops.data import snapshot
 from jupyter_mlops.registry import Registry
-
-from conftest import make_data, other_person
 
 
 def write_story(project, tmp_path: Path) -> dict:

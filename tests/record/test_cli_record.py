@@ -11,10 +11,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import make_data
 
 from jupyter_mlops.cli import main
-
-from conftest import make_data
 
 
 def run(capsys, *argv):

@@ -7,6 +7,7 @@ import os
 import stat
 
 import pytest
+from conftest import make_data
 
 from jupyter_mlops.audit import Ledger, kinds
 from jupyter_mlops.data import (
@@ -21,8 +22,6 @@ from jupyter_mlops.data import (
     verify_snapshot,
 )
 from jupyter_mlops.data import manifest as manifest_module
-
-from conftest import make_data
 
 
 def test_snapshot_records_a_manifest_and_copies_nothing(project):

@@ -10,14 +10,14 @@ import stat
 
 import pytest
 import rfc8785
-from hypothesis import given, settings, strategies as st
+from conftest import other_person
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from jupyter_mlops.audit import KeyStore, Ledger, LedgerError, kinds
-from jupyter_mlops.audit.canonical import canonical, jsonable
+from jupyter_mlops.audit import Ledger, LedgerError, PayloadError, kinds
+from jupyter_mlops.audit.canonical import canonical
 from jupyter_mlops.audit.verify import verify
 from jupyter_mlops.project import Project
-
-from conftest import other_person
 
 
 def test_append_records_every_field_and_chains(ledger):
@@ -82,7 +82,7 @@ def test_canonical_json_is_rfc8785(value):
     try:
         expected = rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeEncodeError, ValueError):
-        with pytest.raises(Exception):
+        with pytest.raises(PayloadError):
             canonical(value)
         return
     assert canonical(value) == expected

@@ -7,13 +7,18 @@ import os
 import sqlite3
 
 import pytest
+from conftest import make_data
 
 from jupyter_mlops.audit import Ledger, kinds
 from jupyter_mlops.audit.verify import verify
 from jupyter_mlops.data import SnapshotNotFound, snapshot
-from jupyter_mlops.registry import BadModelName, GateRefused, ModelNotFound, Registry, RegistryError
-
-from conftest import make_data
+from jupyter_mlops.registry import (
+    BadModelName,
+    GateRefused,
+    ModelNotFound,
+    Registry,
+    RegistryError,
+)
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from story import write_story
 
 from jupyter_mlops.audit.report_html import write_html
 from jupyter_mlops.registry import Registry
-
-from story import write_story
 
 pytestmark = pytest.mark.slow
 playwright_api = pytest.importorskip("playwright.sync_api")

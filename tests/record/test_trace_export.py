@@ -8,10 +8,9 @@ import json
 import sqlite3
 
 import pytest
+from story import write_story
 
 from jupyter_mlops.registry import Registry
-
-from story import write_story
 
 
 @pytest.fixture
