@@ -11,7 +11,7 @@ from nbtest import findings, make_notebook
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook, lint_paths
 from jupyter_mlops.linter.fixes import fix_notebook
-from jupyter_mlops.linter.rules import ml
+from jupyter_mlops.linter.rules.ml import sklearn_signatures
 
 HAVE_SKLEARN = importlib.util.find_spec("sklearn") is not None
 
@@ -210,15 +210,15 @@ def test_random_state_fix_uses_configured_seed():
 
 
 def test_builtin_list_is_used_without_sklearn(monkeypatch):
-    ml.sklearn_signature.cache_clear()
-    monkeypatch.setattr(ml, "_find_definition", lambda module, name, depth=0: None)
+    sklearn_signatures.sklearn_signature.cache_clear()
+    monkeypatch.setattr(sklearn_signatures, "_find_definition", lambda module, name, depth=0: None)
     try:
-        assert ml.takes_random_state("sklearn.ensemble.RandomForestClassifier") is not None
-        assert ml.takes_random_state("sklearn.preprocessing.StandardScaler") is None
+        assert sklearn_signatures.takes_random_state("sklearn.ensemble.RandomForestClassifier") is not None
+        assert sklearn_signatures.takes_random_state("sklearn.preprocessing.StandardScaler") is None
         assert len(lint("from sklearn.model_selection import train_test_split\na = train_test_split(X)",
                         "missing-random-state")) == 1
     finally:
-        ml.sklearn_signature.cache_clear()
+        sklearn_signatures.sklearn_signature.cache_clear()
 
 
 @pytest.mark.slow
@@ -231,7 +231,7 @@ def test_builtin_list_agrees_with_the_installed_sklearn():
     modules = ["model_selection", "ensemble", "tree", "linear_model", "neural_network", "cluster",
                "decomposition", "manifold", "mixture", "svm", "datasets", "utils", "inspection", "dummy",
                "preprocessing", "feature_selection", "kernel_approximation", "random_projection", "impute"]
-    for name in sorted(ml.RANDOM_STATE_FALLBACK):
+    for name in sorted(sklearn_signatures.RANDOM_STATE_FALLBACK):
         for mod in modules:
             obj = getattr(importlib.import_module(f"sklearn.{mod}"), name, None)
             if obj is not None:
@@ -240,7 +240,7 @@ def test_builtin_list_agrees_with_the_installed_sklearn():
             raise AssertionError(f"{name} not found in scikit-learn")
         param = inspect.signature(obj).parameters.get("random_state")
         assert param is not None and param.default is None, name
-        static = ml.sklearn_signature(f"sklearn.{mod}.{name}")
+        static = sklearn_signatures.sklearn_signature(f"sklearn.{mod}.{name}")
         assert static is not None and static.random_state_default == "none", name
 
 

@@ -15,9 +15,11 @@ from nbtest import findings, make_notebook
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.fixes import fix_notebook
-from jupyter_mlops.linter.rules.security import (
+from jupyter_mlops.linter.secrets import (
     find_secret_formats,
     looks_secret,
+    mask_payload,
+    mask_secrets,
     secret_kind,
 )
 
@@ -455,7 +457,7 @@ def test_noqa_silences_a_known_test_fixture_secret():
 
 
 def test_rules_whose_span_is_a_secret_say_so():
-    from jupyter_mlops.linter.rule import get_rule
+    from jupyter_mlops.linter.registry import get_rule
     assert getattr(get_rule("hardcoded-secret"), "sensitive", False)
     assert getattr(get_rule("credentials-in-url"), "sensitive", False)
 
@@ -503,3 +505,33 @@ def test_urls_behind_escapes_are_followed():
 def test_url_credentials_behind_an_escape_are_found():
     nb = make_notebook('db = "postgresql://bob:Sekr3tPass\\x40db.internal:5432/sales"')
     assert [f.rule for f in findings(nb, "credentials-in-url")] == ["credentials-in-url"]
+
+
+# -- masking for records (the audit ledger masks payloads with these) --------------------------
+
+@pytest.mark.parametrize("label", sorted(TOKENS))
+def test_mask_secrets_hides_every_known_token_and_keeps_the_rest(label):
+    token = TOKENS[label]
+    masked = mask_secrets(f"trained with {token} at lr=0.1")
+    assert token not in masked and token[4:12] not in masked
+    assert masked.startswith("trained with ") and masked.endswith("**** at lr=0.1")
+
+
+def test_mask_secrets_hides_url_and_named_passwords():
+    text = ("db postgresql://ana:Tr0ub4dor3x@db.internal/sales; password=Hunter2-Xq9 "
+            '"api_key": "' + rand(24) + '" max_tokens=512 path=/data/x.csv')
+    masked = mask_secrets(text)
+    assert "Tr0ub4dor3x" not in masked and "Hunter2-Xq9" not in masked and rand(24) not in masked
+    assert "postgresql://ana:****@db.internal" in masked and "max_tokens=512 path=/data/x.csv" in masked
+    assert mask_secrets("nothing to hide: n_estimators=100, token_url=https://x.io") == \
+        "nothing to hide: n_estimators=100, token_url=https://x.io"
+
+
+def test_mask_payload_masks_credential_keys_and_nested_strings():
+    token = TOKENS["Hugging Face token"]
+    payload = {"params": {"lr": 0.1, "db_password": "s3cret-Pw", "n_tokens": 12},
+               "notes": [f"pulled with {token}"], "key": "target", "tags": ("a", "b")}
+    masked = mask_payload(payload)
+    assert masked == {"params": {"lr": 0.1, "db_password": "****", "n_tokens": 12},
+                      "notes": ["pulled with hf_****"], "key": "target", "tags": ("a", "b")}
+    assert payload["params"]["db_password"] == "s3cret-Pw"  # a copy: the caller's value is untouched

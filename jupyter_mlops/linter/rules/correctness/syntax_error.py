@@ -1,0 +1,48 @@
+"""Rule NB001 syntax-error: a code cell that is not valid Python."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ...context import LintContext
+from ...findings import Finding, Severity
+from ...rule import Rule
+
+
+class SyntaxErrorRule(Rule):
+    """Cell is not valid Python (after IPython syntax such as magics is understood).
+
+    ## What it does
+    Reports code cells that cannot be parsed, for example Python 2 `print "x"` statements.
+
+    ## Why is this bad?
+    A cell that does not parse fails on Run All and cannot be analysed for any other hazard, so
+    every other check is blind to it. Old Python 2 snippets are the usual cause.
+
+    ## Example
+    ```python
+    print "accuracy:", 0.93
+    ```
+
+    ## Use instead
+    ```python
+    print("accuracy:", 0.93)
+    ```
+
+    ## References
+    - [Python docs: What's new in Python 3.0, print is a function](https://docs.python.org/3/whatsnew/3.0.html#print-is-a-function)
+    """
+
+    cell_local = True
+    code = "NB001"
+    name = "syntax-error"
+    category = "correctness"
+    severity = Severity.ERROR
+    summary = "a code cell is not valid Python"
+    hint = "fix the syntax; the rest of this cell is not analysed until it parses"
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        for cell, a in ctx.analysis.code():
+            if a.syntax_error is not None:
+                err = a.syntax_error
+                yield ctx.at(cell, f"syntax error: {err.message}", err.line, err.col)
