@@ -180,6 +180,124 @@ def test_random_state_not_needed(code):
     assert lint(code, "missing-random-state") == []
 
 
+# (construction without random_state, does the installed scikit-learn use randomness there?)
+REAL_BEHAVIOUR = [
+    ("PCA(0.9)", False), ("PCA()", False), ("PCA(5, svd_solver='full')", False), ("PCA(5)", True),
+    ("PCA(5, svd_solver='randomized')", True),
+    ("PCA(5, svd_solver='arpack')", False), ("TruncatedSVD(5)", True), ("TruncatedSVD(5, algorithm='arpack')", False),
+    ("KernelPCA()", False), ("KernelPCA(5)", False), ("KernelPCA(5, eigen_solver='randomized')", True),
+    ("LogisticRegression()", False), ("LogisticRegression(solver='saga', max_iter=3)", True),
+    ("Ridge()", False), ("Ridge(solver='sag', max_iter=3)", True),
+    ("SGDClassifier(shuffle=False, max_iter=5)", False), ("SGDClassifier(max_iter=5)", True),
+    ("IterativeImputer()", False), ("IterativeImputer(sample_posterior=True)", True),
+    ("HistGradientBoostingClassifier(early_stopping=False, max_iter=5)", False),
+    ("HistGradientBoostingClassifier(early_stopping=False, max_iter=5, max_features=0.3)", True),
+    ("DummyClassifier()", False), ("DummyClassifier(strategy='stratified')", True),
+    ("KFold(3)", False), ("KFold(3, shuffle=True)", True),
+    ("silhouette_score", False), ("silhouette_score_sampled", True),
+]
+
+
+def _outcome(expr: str, seed: int):
+    import numpy as np
+    import sklearn
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.decomposition import PCA, KernelPCA, TruncatedSVD  # noqa: F401
+    from sklearn.dummy import DummyClassifier  # noqa: F401
+    from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: F401
+    from sklearn.impute import IterativeImputer  # noqa: F401
+    from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: F401
+    from sklearn.metrics import silhouette_score
+    from sklearn.model_selection import KFold  # noqa: F401
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 8))
+    y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    wide = rng.normal(size=(210, 600))  # big enough for PCA's randomized solver, KernelPCA's arpack
+    if expr.startswith("silhouette_score"):
+        kw = {"sample_size": 100} if expr.endswith("sampled") else {}
+        return silhouette_score(X, y, random_state=seed, **kw)
+    seeded = expr.replace("()", f"(random_state={seed})") if expr.endswith("()") else \
+        expr[:-1] + f", random_state={seed})"
+    try:
+        est = eval(seeded, {**globals(), **locals()})  # the classes imported above
+    except ValueError as exc:  # KFold without shuffle refuses a seed: "it has no effect"
+        assert "no effect" in str(exc)
+        return np.zeros(1)
+    with sklearn.config_context(assume_finite=True):
+        if hasattr(est, "split"):
+            return np.concatenate([test for _, test in est.split(X)])
+        if hasattr(est, "predict") and not isinstance(est, (PCA, KernelPCA, TruncatedSVD)):
+            est.fit(X[:200], y[:200])
+            return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+        if isinstance(est, IterativeImputer):
+            holes = X[:, :5].copy()
+            holes[::7, 1] = np.nan
+            return est.fit_transform(holes)
+        return est.fit_transform(wide)
+
+
+@pytest.mark.skipif(not HAVE_SKLEARN, reason="scikit-learn not installed")
+@pytest.mark.parametrize("expr,random", REAL_BEHAVIOUR)
+def test_random_state_verdict_matches_the_installed_sklearn(expr, random):
+    import warnings
+
+    import numpy as np
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings of the deliberately short fits
+        differs = not np.allclose(_outcome(expr, 0), _outcome(expr, 1))
+    assert differs == random, f"scikit-learn itself: {expr} {'is' if differs else 'is not'} random"
+    call = expr.replace("_sampled", "(X, labels, sample_size=100)") if expr.startswith("silhouette") else expr
+    if call == "silhouette_score":
+        call = "silhouette_score(X, labels)"
+    code = ("from sklearn.experimental import enable_iterative_imputer\n"
+            "from sklearn.decomposition import PCA, KernelPCA, TruncatedSVD\nfrom sklearn.dummy import DummyClassifier\n"
+            "from sklearn.ensemble import HistGradientBoostingClassifier\nfrom sklearn.impute import IterativeImputer\n"
+            "from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier\n"
+            "from sklearn.metrics import silhouette_score\nfrom sklearn.model_selection import KFold\n"
+            f"m = {call}")
+    assert bool(lint(code, "missing-random-state")) == random, call
+
+
+@pytest.mark.skipif(not HAVE_SKLEARN, reason="scikit-learn not installed")
+def test_an_ensemble_seeds_the_estimator_it_copies():
+    import numpy as np
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.tree import DecisionTreeClassifier
+    X = np.random.default_rng(0).normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    # The tree's own random_state makes no difference: the ensemble's decides.
+    a, b = (BaggingClassifier(DecisionTreeClassifier(random_state=s), random_state=0).fit(X, y).predict_proba(X)
+            for s in (1, 2))
+    assert np.array_equal(a, b)
+    imports = "from sklearn.ensemble import BaggingClassifier, AdaBoostClassifier, VotingClassifier\n" \
+              "from sklearn.tree import DecisionTreeClassifier\nfrom sklearn.model_selection import cross_val_score\n"
+    assert lint(imports + "bag = BaggingClassifier(DecisionTreeClassifier(), random_state=0)",
+                "missing-random-state") == []
+    assert lint(imports + "ada = AdaBoostClassifier(estimator=DecisionTreeClassifier(max_depth=1), random_state=0)",
+                "missing-random-state") == []
+    assert lint(imports + "tree = DecisionTreeClassifier()\nbag = BaggingClassifier(tree, random_state=0)",
+                "missing-random-state") == []
+    # The ensemble itself, a tree also used on its own, and voting (which does not seed) are reported.
+    (f,) = lint(imports + "bag = BaggingClassifier(DecisionTreeClassifier())", "missing-random-state")
+    assert "`BaggingClassifier`" in f.message
+    found = lint(imports + "tree = DecisionTreeClassifier()\nbag = BaggingClassifier(tree, random_state=0)\n"
+                 "s = cross_val_score(tree, X, y)", "missing-random-state")
+    assert [f.line for f in found] == [4]
+    found = lint(imports + "v = VotingClassifier([('t', DecisionTreeClassifier())])", "missing-random-state")
+    assert ["DecisionTreeClassifier" in f.message for f in found] == [True]
+
+
+def test_random_state_fix_uses_the_notebooks_seed_constant():
+    result = fix("SEED = 7\nfrom sklearn.cluster import KMeans", "km = KMeans(4)", rule="missing-random-state")
+    assert result.changes == {1: "km = KMeans(4, random_state=SEED)"}
+    (f,) = cells("RANDOM_STATE = 0", "from sklearn.cluster import KMeans\nkm = KMeans(4)", rule="missing-random-state")
+    assert "random_state=RANDOM_STATE" in f.hint and "random_state=RANDOM_STATE" in f.fix.message
+    # A constant defined only further down is not used; nor is a name that is not a seed.
+    (f,) = cells("from sklearn.cluster import KMeans\nkm = KMeans(4)", "SEED = 3\nstate = 5",
+                 rule="missing-random-state")
+    assert f.fix.message == "add random_state=42"
+
+
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="scikit-learn not installed")
 def test_fetchers_with_fixed_default_seed_are_fine():
     assert lint("from sklearn.datasets import fetch_20newsgroups\nd = fetch_20newsgroups()",

@@ -12,6 +12,17 @@ from ...findings import Finding, Severity
 from ...rule import Rule
 
 _CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
+# Calls that return a function made from a function (`partial(f, x=1)`, `jax.jit(f)`): a name
+# bound to one is a function of the notebook, as a `def` would be.
+_FUNCTION_MAKERS = frozenset({
+    "functools.partial", "functools.cache", "functools.lru_cache", "functools.wraps", "functools.reduce",
+    "jax.jit", "jax.grad", "jax.value_and_grad", "jax.vmap", "jax.pmap", "jax.jacfwd", "jax.jacrev",
+    "jax.hessian", "jax.checkpoint", "tensorflow.function", "torch.func.grad", "torch.func.vmap",
+    "torch.vmap", "numpy.vectorize", "numpy.frompyfunc", "numba.jit", "numba.njit", "numba.vectorize",
+    "keras.backend.function", "tensorflow.keras.backend.function", "operator.itemgetter",
+    "operator.attrgetter", "operator.methodcaller",
+})
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 class FunctionUsesGlobal(Rule):
@@ -88,7 +99,9 @@ class FunctionUsesGlobal(Rule):
 
     @staticmethod
     def _excepted(ctx: LintContext, names: set[str]) -> set[str]:
-        """Which of `names` are imports, notebook functions/classes or constants."""
+        """Which of `names` are imports, notebook functions/classes, constants, or names bound
+        only to one of those (`K = tf.keras.backend`, `Dense = layers.Dense`, `f = partial(g, 1)`,
+        `loss = lambda y: ...`)."""
         excepted = {n for n in names if n in ctx.analysis.imports}
         single = {n for n in names if len(n) == 1 and n.isupper()}
         for n in names:
@@ -104,7 +117,65 @@ class FunctionUsesGlobal(Rule):
                     hit = [t.id for t in stmt.targets if isinstance(t, ast.Name) and t.id in single]
                     if hit and _is_literal(stmt.value):
                         excepted.update(hit)
+        rest = names - excepted
+        if rest:
+            excepted |= _aliases(ctx, rest, excepted)
         return excepted
+
+
+def _aliases(ctx: LintContext, names: set[str], known: set[str]) -> set[str]:
+    """Those of `names` whose every module-level binding gives them a module, a function, a class
+    or one of their attributes (through other such names too)."""
+    wanted = names
+    names = set(ctx.analysis.definitions)
+    values: dict[str, list[ast.expr | None]] = {}
+    functions = set(known) | set(ctx.analysis.imports)
+    for _, a in ctx.analysis.parsed():
+        functions.update(a.scope.functions)
+        for b in a.scope.bindings:
+            if b.name in names and b.kind != "assign":
+                values.setdefault(b.name, []).append(None)  # a loop variable, `with ... as`, ...
+        stack: list[ast.AST] = list(a.tree.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _NESTED):
+                continue
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id in names:
+                        values.setdefault(target.id, []).append(node.value)
+                    elif not isinstance(target, (ast.Attribute, ast.Subscript)):
+                        for n in ast.walk(target):
+                            if isinstance(n, ast.Name) and n.id in names:
+                                values.setdefault(n.id, []).append(None)  # unpacked from a tuple
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) \
+                    and isinstance(node.target, ast.Name) and node.target.id in names:
+                values.setdefault(node.target.id, []).append(None)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else \
+                    [item.optional_vars for item in node.items if item.optional_vars is not None]
+                for n in (n for target in targets for n in ast.walk(target)):
+                    if isinstance(n, ast.Name) and n.id in names:
+                        values.setdefault(n.id, []).append(None)
+            stack.extend(ast.iter_child_nodes(node))
+    qualname = ctx.analysis.qualname
+    found: set[str] = set()
+    for _ in range(3):  # an alias of an alias
+        for name, bound in values.items():
+            if name not in found and bound and all(_function_like(v, functions | found, qualname) for v in bound):
+                found.add(name)
+    return found & wanted
+
+
+def _function_like(value: ast.expr | None, functions: set[str], qualname) -> bool:
+    if isinstance(value, ast.Lambda):
+        return True
+    if isinstance(value, ast.Call):
+        return qualname(value.func) in _FUNCTION_MAKERS
+    root = value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in functions
 
 
 def _is_literal(node: ast.AST) -> bool:

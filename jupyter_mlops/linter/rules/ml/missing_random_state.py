@@ -12,44 +12,12 @@ from ...edits import add_keyword
 from ...findings import Applicability, Finding, Fix, Severity
 from ...rule import Rule
 from .._incremental import by_cell, calls_in
-from .sklearn_signatures import takes_random_state
+from .seed_constant import seed_before, seed_constants
+from .sklearn_randomness import randomness_used
+from .sklearn_signatures import seeds_sub_estimators, takes_random_state
 
-
-_OTHER = object()  # a keyword whose value is not a literal
-
-
-def _kw_const(call: ast.Call, name: str) -> object:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value.value if isinstance(kw.value, ast.Constant) else _OTHER
-    return None
-
-
-def randomness_used(name: str, call: ast.Call) -> bool:
-    """False where scikit-learn ignores random_state for this call's settings."""
-    if name in ("KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold", "learning_curve"):
-        return _kw_const(call, "shuffle") not in (None, False)
-    if name == "train_test_split":
-        return _kw_const(call, "shuffle") is not False
-    if name in ("SVC", "NuSVC"):
-        return _kw_const(call, "probability") not in (None, False)
-    if name in ("Ridge", "RidgeClassifier"):
-        return _kw_const(call, "solver") in ("sag", "saga", _OTHER)
-    if name in ("LogisticRegression", "LogisticRegressionCV"):
-        # The default solver (lbfgs) is deterministic; sag, saga and liblinear shuffle.
-        return _kw_const(call, "solver") in ("sag", "saga", "liblinear", _OTHER)
-    if name in ("Lasso", "ElasticNet", "MultiTaskLasso", "MultiTaskElasticNet", "LassoCV", "ElasticNetCV",
-                "MultiTaskLassoCV", "MultiTaskElasticNetCV"):
-        return _kw_const(call, "selection") in ("random", _OTHER)
-    if name == "PCA":
-        return _kw_const(call, "svd_solver") not in ("full", "covariance_eigh")
-    if name == "DummyClassifier":
-        return _kw_const(call, "strategy") in ("stratified", "uniform", _OTHER)
-    if name in ("ClassifierChain", "RegressorChain"):
-        return _kw_const(call, "order") in ("random", _OTHER)
-    if name == "KBinsDiscretizer":
-        return _kw_const(call, "strategy") in ("quantile", None, _OTHER) and _kw_const(call, "subsample") is not None
-    return True
+# Where an ensemble takes the estimator it copies: its first positional parameter or these.
+_ESTIMATOR_PARAMS = ("estimator", "base_estimator")
 
 
 class MissingRandomState(Rule):
@@ -60,9 +28,14 @@ class MissingRandomState(Rule):
     defaults to `None` (`train_test_split`, `RandomForestClassifier`, `KMeans`, `ShuffleSplit`,
     `make_classification` ...) when no `random_state` is passed. Whether a callable takes
     `random_state` is read from the installed scikit-learn (a built-in list is used when it is
-    not installed). Calls where `random_state` has no effect are not reported: `KFold` without
-    `shuffle=True`, `SVC` without `probability=True`, `LogisticRegression` with its default
-    deterministic solver, `train_test_split(shuffle=False)`.
+    not installed). Calls where `random_state` has no effect for the arguments given are not
+    reported, following the solver scikit-learn picks: `KFold` without `shuffle=True`, `SVC`
+    without `probability=True`, `LogisticRegression` with a deterministic solver, `PCA` keeping
+    a fraction of the variance or with `svd_solver="full"`, `KernelPCA` with the dense solver,
+    `silhouette_score` without `sample_size`. Nor is an estimator handed to an ensemble that
+    seeds the copies it makes (`BaggingClassifier(DecisionTreeClassifier(), random_state=0)`):
+    the ensemble's own `random_state` is what counts. The fix uses the notebook's seed constant
+    (`SEED`, `RANDOM_STATE` ...) when one is defined above the call.
 
     ## Why is this bad?
     With `random_state=None` each run uses a different split, bootstrap sample or
@@ -97,49 +70,61 @@ class MissingRandomState(Rule):
     name = "missing-random-state"
     category = "reproducibility"
     severity = Severity.WARNING
-    summary = "a scikit-learn splitter or estimator that takes random_state is called without it"
+    summary = "a scikit-learn splitter or estimator that uses randomness is called without random_state"
     hint = "pass random_state=SEED (an integer) so every run makes the same split and model"
     fix = Applicability.SAFE
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
-        # `model.set_params(random_state=0)` later sets it after all.
+        # `model.set_params(random_state=0)` later sets it after all; an estimator bound to a
+        # name that only ever goes into seeding ensembles is seeded by them.
         set_later: set[str] = set()
         for _, a in ctx.analysis.parsed():
             code = a.python.code  # a quick text test first (the parser normalises non-ASCII names)
             if "set_params" in code or not code.isascii():
                 set_later.update(_random_state_set(a))
-        # Cell-local once `set_later` is known: reuse unchanged cells' findings between lints.
-        yield from by_cell(ctx, self.name, frozenset(set_later), ctx.analysis.parsed(),
-                           lambda cells: self._cells(ctx, cells, set_later))
+        seeded = _seeded_by_ensembles(ctx)
+        seeds = seed_constants(ctx)
+        # Cell-local once these are known: reuse unchanged cells' findings between lints.
+        yield from by_cell(ctx, self.name, (frozenset(set_later), seeded, seeds), ctx.analysis.parsed(),
+                           lambda cells: self._cells(ctx, cells, set_later | seeded, seeds))
 
     @staticmethod
     def _cells(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None,
-               set_later: set[str]) -> Iterator[Finding]:
+               set_elsewhere: set[str], seeds: tuple) -> Iterator[Finding]:
         for cell, a, call, qual in calls_in(ctx, cells):
             if not qual or not qual.startswith("sklearn."):
                 continue
             sig = takes_random_state(qual)
             if sig is None:
                 continue
-            if set_later:
-                parent = a.parent(call)
-                if isinstance(parent, ast.Assign) and any(isinstance(t, ast.Name) and t.id in set_later
-                                                          for t in parent.targets):
-                    continue
+            parent = a.parent(call)
+            if set_elsewhere and isinstance(parent, ast.Assign) and \
+                    any(isinstance(t, ast.Name) and t.id in set_elsewhere for t in parent.targets):
+                continue
             if any(k.arg in ("random_state", None) for k in call.keywords) \
                     or any(isinstance(x, ast.Starred) for x in call.args):
                 continue
             if "random_state" in sig.positional and len(call.args) > sig.positional.index("random_state"):
                 continue
-            name = qual.rsplit(".", 1)[-1]
-            if not randomness_used(name, call):
+            if _given_to_seeding_ensemble(ctx, a, call):
                 continue
+            name = qual.rsplit(".", 1)[-1]
+            verdict = randomness_used(name, call, sig if sig.module else None)
+            if not verdict.random:
+                continue
+            seed = seed_before(seeds, cell.index, call.lineno) or str(ctx.config.seed)
             fix = None
             if not ({call.lineno, call.end_lineno or call.lineno} & a.python.changed_lines):
-                fix = Fix(f"add random_state={ctx.config.seed}",
-                          (add_keyword(cell, a, call, f"random_state={ctx.config.seed}"),), Applicability.SAFE)
-            yield ctx.at_node(cell, a, call.func, f"`{name}` is called without `random_state`, so every "
-                              "run gives a different result", fix=fix)
+                fix = Fix(f"add random_state={seed}", (add_keyword(cell, a, call, f"random_state={seed}"),),
+                          Applicability.SAFE)
+            if verdict.condition:
+                message = (f"`{name}` is called without `random_state`; it uses randomness {verdict.condition}, "
+                           "and then every run gives a different result")
+            else:
+                message = f"`{name}` is called without `random_state`, so every run gives a different result"
+            hint = f"pass random_state={seed} so every run makes the same split and model" if seed[0].isalpha() \
+                else None
+            yield ctx.at_node(cell, a, call.func, message, fix=fix, hint=hint)
 
 
 def _random_state_set(a: CellAnalysis) -> frozenset[str]:
@@ -147,3 +132,43 @@ def _random_state_set(a: CellAnalysis) -> frozenset[str]:
     return frozenset({c.func.value.id for c in a.nodes(ast.Call)
                       if isinstance(c.func, ast.Attribute) and c.func.attr == "set_params"
                       and isinstance(c.func.value, ast.Name) and any(k.arg == "random_state" for k in c.keywords)})
+
+
+def _estimator_argument(call: ast.Call) -> ast.expr | None:
+    for k in call.keywords:
+        if k.arg in _ESTIMATOR_PARAMS:
+            return k.value
+    return call.args[0] if call.args else None
+
+
+def _given_to_seeding_ensemble(ctx: LintContext, a: CellAnalysis, call: ast.Call) -> bool:
+    """`BaggingClassifier(DecisionTreeClassifier())`: this call is the estimator an ensemble copies
+    and seeds."""
+    parent = a.parent(call)
+    outer = a.parent(parent) if isinstance(parent, ast.keyword) else parent
+    if not isinstance(outer, ast.Call) or _estimator_argument(outer) is not call:
+        return False
+    qual = ctx.qualname(outer.func)
+    return bool(qual and qual.startswith("sklearn.") and seeds_sub_estimators(qual))
+
+
+def _seeded_by_ensembles(ctx: LintContext) -> frozenset[str]:
+    """Names whose every read is as the estimator of a seeding ensemble (`tree = ...;
+    BaggingClassifier(tree, ...)`): the estimator bound to them is never used unseeded."""
+    given: set[str] = set()
+    for cell, a, call, qual in ctx.calls():
+        if qual and qual.startswith("sklearn.") and isinstance(_estimator_argument(call), ast.Name) \
+                and seeds_sub_estimators(qual):
+            given.add(_estimator_argument(call).id)  # type: ignore[union-attr]
+    if not given:
+        return frozenset()
+    other_reads: set[str] = set()
+    for cell, a in ctx.analysis.parsed():
+        for node in a.nodes(ast.Name):
+            if node.id in given and isinstance(node.ctx, ast.Load):
+                parent = a.parent(node)
+                outer = a.parent(parent) if isinstance(parent, ast.keyword) else parent
+                if not (isinstance(outer, ast.Call) and _estimator_argument(outer) is node
+                        and (q := ctx.qualname(outer.func)) and q.startswith("sklearn.") and seeds_sub_estimators(q)):
+                    other_reads.add(node.id)
+    return frozenset(given - other_reads)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,12 +35,24 @@ RANDOM_STATE_FALLBACK = frozenset({
     "KBinsDiscretizer",
 })
 
+# Ensembles that give each sub-estimator a random_state of their own (from theirs), whatever
+# the estimator passed in was given: used when the installed source cannot be read.
+SEEDING_ENSEMBLES_FALLBACK = frozenset({"BaggingClassifier", "BaggingRegressor", "AdaBoostClassifier",
+                                        "AdaBoostRegressor"})
+UNKNOWN = object()  # a default that is not a literal
+
+
 @dataclass(frozen=True)
 class Signature:
     positional: tuple[str, ...]  # parameters that may be passed by position, in order
     names: frozenset[str]
     var_kw: bool
     random_state_default: str  # "none", "value" (a fixed default) or "" (no such parameter)
+    defaults: tuple[tuple[str, object], ...] = ()  # literal defaults (UNKNOWN for other expressions)
+    module: str = ""  # where the def or class statement is
+
+    def default(self, name: str) -> object:
+        return dict(self.defaults).get(name, UNKNOWN)
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +108,7 @@ def _closing_paren(text: str, start: int) -> int:
     return -1
 
 
-def _params(text: str, open_paren: int, skip_self: bool) -> Signature | None:
+def _params(text: str, open_paren: int, skip_self: bool, module: str) -> Signature | None:
     close = _closing_paren(text, open_paren)
     if close < 0:
         return None
@@ -106,7 +118,7 @@ def _params(text: str, open_paren: int, skip_self: bool) -> Signature | None:
         return None
     func = tree.body[0]
     assert isinstance(func, ast.FunctionDef)
-    return _signature_of(func.args, skip_self)
+    return _signature_of(func.args, skip_self, module)
 
 
 _IMPORT_RE = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
@@ -123,7 +135,7 @@ def _find_in_source(module: str, name: str, depth: int) -> Signature | None:
     esc = re.escape(name)
     m = re.search(rf"^def[ \t]+{esc}[ \t]*\(", text, re.MULTILINE) if f"def {name}" in text else None
     if m:
-        return _params(text, m.end() - 1, skip_self=False)
+        return _params(text, m.end() - 1, skip_self=False, module=module)
     m = re.search(rf"^class[ \t]+{esc}\b[ \t]*(\()?", text, re.MULTILINE) if f"class {name}" in text else None
     if m:
         bases: list[str] = []
@@ -143,12 +155,12 @@ def _find_in_source(module: str, name: str, depth: int) -> Signature | None:
             body_end = header_end + 1 + nxt.start() if nxt else len(text)
         init = re.compile(r"^[ \t]+def[ \t]+__init__[ \t]*\(", re.MULTILINE).search(text, body_start, body_end)
         if init:
-            return _params(text, init.end() - 1, skip_self=True)
+            return _params(text, init.end() - 1, skip_self=True, module=module)
         for base in bases:
             if base.isidentifier():
                 sig = _find_definition(module, base, depth + 1)
                 if sig is not None:
-                    return sig
+                    return replace(sig, module=module)
         return None
     for im in _IMPORT_RE.finditer(text):
         names = re.sub(r"#[^\n]*", "", im.group(2)).strip("() \t\n\\")
@@ -171,7 +183,14 @@ def _find_in_source(module: str, name: str, depth: int) -> Signature | None:
     return None
 
 
-def _signature_of(args: ast.arguments, skip_self: bool) -> Signature:
+def _literal(node: ast.expr | None) -> object:
+    try:
+        return ast.literal_eval(node) if node is not None else UNKNOWN
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+
+
+def _signature_of(args: ast.arguments, skip_self: bool, module: str = "") -> Signature:
     positional = [a.arg for a in (*args.posonlyargs, *args.args)]
     if skip_self and positional:
         positional = positional[1:]
@@ -186,7 +205,9 @@ def _signature_of(args: ast.arguments, skip_self: bool) -> Signature:
             default = "none" if d is None or (isinstance(d, ast.Constant) and d.value is None) else "value"
     if "random_state" in names and not default:
         default = "none"  # a required parameter
-    return Signature(tuple(positional), frozenset(names), args.kwarg is not None, default)
+    literal = [(a.arg, _literal(d)) for a, d in zip(all_pos[len(all_pos) - len(args.defaults):], args.defaults)]
+    literal += [(a.arg, _literal(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return Signature(tuple(positional), frozenset(names), args.kwarg is not None, default, tuple(literal), module)
 
 
 def _find_definition(module: str, name: str, depth: int = 0) -> Signature | None:
@@ -213,3 +234,19 @@ def takes_random_state(qualname: str) -> Signature | None:
     if qualname.rsplit(".", 1)[-1] in RANDOM_STATE_FALLBACK:
         return Signature((), frozenset({"random_state"}), False, "none")
     return None
+
+
+@lru_cache(maxsize=256)
+def seeds_sub_estimators(qualname: str) -> bool:
+    """Does this scikit-learn ensemble set a random_state on every copy of the estimator it is
+    given (`BaggingClassifier(DecisionTreeClassifier())`)? Read from the installed source: the
+    module defining the class builds its estimators with `_make_estimator(..., random_state=...)`;
+    the built-in list when that source cannot be read."""
+    sig = sklearn_signature(qualname)
+    found = _module_source(sig.module) if sig is not None and sig.module else None
+    if found is None:
+        return qualname.rsplit(".", 1)[-1] in SEEDING_ENSEMBLES_FALLBACK
+    text = found[0]
+    return any("random_state=" in text[m.end():m.end() + 200].split(")")[0]
+               for m in re.finditer(r"_make_estimator\(", text)) and ("estimator" in sig.names
+                                                                     or "base_estimator" in sig.names)
