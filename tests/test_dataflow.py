@@ -73,8 +73,10 @@ def test_out_of_order_execution_reports_the_cell_that_ran_early():
 def test_unexecuted_cell_only_when_others_ran():
     assert rules(make_notebook("a = 1", "b = 2", counts=[None, None]), "unexecuted-cell") == []
     assert rules(make_notebook("a = 1", "b = 2", counts=[0, 0]), "unexecuted-cell") == []
-    [(cell, _, _)] = rules(make_notebook("a = 1", "b = 2", "", counts=[1, None, None]), "unexecuted-cell")
-    assert cell == 1  # empty cells are not reported
+    nb = make_notebook("a = 1", "b = 2", "# notes only\n", "", "c = 3", "d = 4", counts=[1, None, None, None, 2, None])
+    [(cell, _, _)] = rules(nb, "unexecuted-cell")
+    # Empty and comment-only cells are not reported, nor a new cell typed below the last run.
+    assert cell == 1
 
 
 def test_hidden_state_follows_execution_order():

@@ -191,7 +191,8 @@ class DataFlow:
     def _test_reason(self, name: str) -> str | None:
         role = self.split_role.get(name)
         if role is not None:
-            return f"which is the test part of the split in cell {role[1] + 1}" if role[0] == "test" else None
+            return f"which is the held-out (test) part of the split in cell {role[1] + 1}" \
+                if role[0] == "test" else None
         return "which by its name is test data" if says_test(name) else None
 
     def _receiver_qual(self, node: ast.AST) -> str | None:
@@ -228,10 +229,16 @@ class DataFlow:
             # A 50/50 split is often two-fold cross-validation: both halves get fitted on.
             halves = any(k.arg in ("test_size", "train_size") and isinstance(k.value, ast.Constant)
                          and k.value.value == 0.5 for k in value.keywords)
+            # Splitting a training part again carves a validation set out of the training data
+            # (for early stopping, stacking, calibration): fitting on it is allowed, the test
+            # part of the first split stays held out.
+            source = root_name(value.args[0]) if value.args else None
+            held_out = "validation" if source is not None and \
+                self.split_role.get(source, ("", 0))[0] == "train" else "test"
             for i, elt in enumerate(target.elts):
                 if isinstance(elt, ast.Name):
                     # train_test_split(a, b) returns a_train, a_test, b_train, b_test.
-                    role = "test" if (n % 2 == 0 and i % 2 == 1 and not halves) else "train"
+                    role = held_out if (n % 2 == 0 and i % 2 == 1 and not halves) else "train"
                     self._written.add(elt.id)
                     self.split_role[elt.id] = (role, cell.index)
                     self.lineage[elt.id] = {elt.id}
