@@ -71,6 +71,61 @@ def test_seeded_or_not_random(code):
     assert lint(code, "missing-random-seed") == []
 
 
+@pytest.mark.parametrize("code,lib", [
+    ("import tensorflow as tf\nw = tf.Variable(tf.random_normal([784, 10]))", "TensorFlow"),
+    ("import tensorflow as tf\nw = tf.Variable(tf.truncated_normal([5, 5, 1, 32], stddev=0.1))", "TensorFlow"),
+    ("import tensorflow.compat.v1 as tf\nx = tf.random_uniform([3])", "TensorFlow"),
+    ("import tensorflow as tf\ninit = tf.keras.initializers.GlorotUniform()", "Keras"),
+    ("from tensorflow import keras\nfrom tensorflow.keras import layers\n"
+     "model = keras.Sequential([layers.Dense(64, activation='relu'), layers.Dense(1)])", "Keras"),
+    ("import keras\nx = keras.layers.Dropout(0.5)", "Keras"),
+    ("import torch.nn as nn\nfc = nn.Linear(10, 2)", "PyTorch"),
+    ("import torch\nfrom torch import nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU())", "PyTorch"),
+    ("from torchvision import transforms\nt = transforms.RandomHorizontalFlip()", "PyTorch"),
+])
+def test_unseeded_tensorflow_keras_and_torch(code, lib):
+    (f,) = lint(code, "missing-random-seed")
+    assert f"{lib}'s global random generator" in f.message
+
+
+@pytest.mark.parametrize("code", [
+    "import tensorflow as tf\ntf.set_random_seed(1)\nw = tf.Variable(tf.random_normal([784, 10]))",
+    "import tensorflow as tf\ntf.random.set_seed(1)\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(3)])",
+    "import keras\nkeras.utils.set_random_seed(0)\nx = keras.layers.Dense(3)",
+    "import torch\nimport torch.nn as nn\ntorch.manual_seed(0)\nfc = nn.Linear(10, 2)",
+    "import torch.nn as nn\nact = nn.ReLU()\nnorm = nn.BatchNorm1d(3)",
+    "import tensorflow as tf\nlayer = tf.keras.layers.Flatten()\nz = tf.keras.initializers.Zeros()",
+    "import keras\nk = keras.initializers.GlorotUniform(seed=1)",
+])
+def test_seeded_or_not_random_deep_learning(code):
+    assert lint(code, "missing-random-seed") == []
+
+
+def test_keras_seed_fix_uses_the_notebooks_import_and_seed_constant():
+    result = fix("import numpy as np\nfrom tensorflow import keras\nSEED = 7",
+                 "model = keras.Sequential([keras.layers.Dense(1)])", rule="missing-random-seed")
+    assert result.changes == {0: "import numpy as np\nfrom tensorflow import keras\n"
+                                 "keras.utils.set_random_seed(42)\nSEED = 7"}
+    result = fix("import tensorflow as tf\nSEED = 7", "from tensorflow import keras",
+                 "model = keras.Sequential([keras.layers.Dense(1)])", rule="missing-random-seed")
+    assert result.changes == {1: "from tensorflow import keras\nkeras.utils.set_random_seed(SEED)"}
+
+
+def test_a_reused_jax_key_gives_the_same_numbers():
+    found = cells("import jax\nkey = jax.random.key(0)", "a = jax.random.normal(key, (3,))",
+                  "b = jax.random.uniform(key, (3,))", "key, sub = jax.random.split(key)\nc = jax.random.normal(sub)",
+                  "d = jax.random.normal(key)",
+                  "k2 = jax.random.key(5)\nfor i in range(3):\n    e = jax.random.normal(k2)",
+                  "for i in range(3):\n    key, step = jax.random.split(key)\n    f = jax.random.normal(step)",
+                  "def sample(k):\n    x = jax.random.normal(k)\n    y = jax.random.normal(k)\n    return x + y",
+                  rule="missing-random-seed")
+    # Cell 6 splits `key` after cell 4 drew with it: a reuse too.
+    assert [(f.cell, f.line) for f in found] == [(2, 1), (3, 1), (5, 3), (6, 2), (7, 3)]
+    assert "already used by `jax.random.normal` in cell 2 (line 1)" in found[0].message
+    assert "previous turn of this loop" in found[2].message
+    assert "jax.random.split(key)" in found[0].hint
+
+
 @pytest.mark.parametrize("code", ["import numpy as np\nnp.random.seed()\nx = np.random.rand(3)",
                                   "import random\nrandom.seed(None)\nrandom.shuffle(items)"])
 def test_seeding_from_the_clock_is_no_seed(code):

@@ -12,7 +12,9 @@ from ...edits import add_keyword, after_import_of, insert_lines
 from ...findings import Applicability, Finding, Fix, Severity
 from ...rule import Rule
 from .._incremental import summaries
-from .randomness import LIB_LABEL, RANDOM_ROOTS, SEEDS, rng_use, unseeded_generator
+from .jax_keys import key_reuses
+from .randomness import LIB_LABEL, RANDOM_ROOTS, SEEDS, SHUFFLES, rng_use, unseeded_generator
+from .seed_constant import seed_before, seed_constants
 
 _NOTHING = ((), (), ())  # a cell without seeds, draws or generators
 
@@ -79,18 +81,28 @@ class MissingRandomSeed(Rule):
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         seeds: dict[str, list[tuple[int, int, int]]] = {}
         uses = []
+        generators = []
         cells = ctx.analysis.parsed()
         # Each cell's seeds, draws and unseeded generators, reused between lints while it is unchanged.
-        for (cell, a), (generators, cell_seeds, cell_uses) in zip(
-                cells, summaries(ctx, self.name, cells, lambda calls: self._summaries(ctx, calls), _NOTHING)):
-            yield from generators
+        for (cell, a), (cell_generators, cell_seeds, cell_uses) in zip(
+                cells, summaries(ctx, self.name, cells, self._summaries, _NOTHING)):
+            generators.extend((cell, used_in, call, name) for used_in, call, name in cell_generators)
             for pos, libs in cell_seeds:
                 for lib in libs:
                     seeds.setdefault(lib, []).append(pos)
             # The call nodes are those of the analysis that summarised the cell: keep them together.
-            uses.extend((pos, lib, cell, used_in, call, qual) for pos, lib, used_in, call, qual in cell_uses)
+            uses.extend((pos, lib, how, cell, used_in, call, qual)
+                        for pos, lib, how, used_in, call, qual in cell_uses)
+        constants = seed_constants(ctx)
+        for cell, a, call, name in generators:
+            fix = None
+            if not call.args and not call.keywords and call.lineno not in a.python.changed_lines:
+                seed = seed_before(constants, cell.index, call.lineno) or str(ctx.config.seed)
+                fix = Fix(f"seed it with {seed}", (add_keyword(cell, a, call, seed),), Applicability.SAFE)
+            yield ctx.at_node(cell, a, call, f"`{name}()` without a seed gives different numbers on every run",
+                              fix=fix)
         reported: set[str] = set()
-        for pos, lib, cell, a, call, qual in sorted(uses, key=lambda u: u[0]):
+        for pos, lib, how, cell, a, call, qual in sorted(uses, key=lambda u: u[0]):
             if lib in reported:
                 continue
             lib_seeds = seeds.get(lib, [])
@@ -101,14 +113,25 @@ class MissingRandomSeed(Rule):
             reported.add(lib)
             later = " (it is seeded only further down)" if lib_seeds else ""
             shown = qual.replace("numpy.", "np.", 1).replace("tensorflow.", "tf.", 1)
+            if how == SHUFFLES:
+                shown += "(shuffle=True)"
             yield ctx.at_node(cell, a, call,
-                              f"`{shown}` draws from {LIB_LABEL[lib]}'s global generator, which is "
-                              f"not seeded before this point{later}", fix=self._fix(ctx, lib))
+                              f"`{shown}` {how} {LIB_LABEL[lib]}'s global random generator, which is "
+                              f"not seeded before this point{later}: every run gives different numbers",
+                              fix=self._fix(ctx, lib, constants))
+        if "jax" in ctx.analysis.imports.values() or any(q.startswith("jax.") for q in ctx.analysis.imports.values()):
+            for reuse in key_reuses(cells, ctx.qualname):
+                shown = (ctx.qualname(reuse.call.func) or "jax.random").replace("jax.random.", "jax.random.", 1)
+                yield ctx.at_node(reuse.cell, reuse.analysis, reuse.call,
+                                  f"`{shown}` uses the JAX key `{reuse.key}` again, already used by {reuse.first}: "
+                                  "the same key gives the same random numbers; split it first",
+                                  hint=f"{reuse.key}, subkey = jax.random.split({reuse.key}), then draw with subkey")
 
     @staticmethod
-    def _summaries(ctx: LintContext, calls: Iterable[tuple[Cell, CellAnalysis, ast.Call, str | None]]) -> dict:
-        """{cell index: (findings for unseeded generators, [(position, libraries seeded)],
-        [(position, library, analysis, call, qualified name)] of draws)} for cells with any."""
+    def _summaries(calls: Iterable[tuple[Cell, CellAnalysis, ast.Call, str | None]]) -> dict:
+        """{cell index: ([(analysis, call, name)] of unseeded generators, [(position, libraries
+        seeded)], [(position, library, how, analysis, call, qualified name)] of draws)} for cells
+        with any."""
         found: dict[int, tuple[list, list, list]] = {}
         for cell, a, call, qual in calls:
             if not qual or qual.partition(".")[0] not in RANDOM_ROOTS:
@@ -121,35 +144,38 @@ class MissingRandomSeed(Rule):
                 continue
             gen = unseeded_generator(qual, call)
             if gen is not None:
-                fix = None
-                if not call.args and not call.keywords and call.lineno not in a.python.changed_lines:
-                    fix = Fix(f"seed it with {ctx.config.seed}",
-                              (add_keyword(cell, a, call, str(ctx.config.seed)),), Applicability.SAFE)
-                found.setdefault(cell.index, ([], [], []))[0].append(
-                    ctx.at_node(cell, a, call, f"`{gen}()` without a seed gives different numbers on "
-                                "every run", fix=fix))
+                found.setdefault(cell.index, ([], [], []))[0].append((a, call, gen))
                 continue
-            lib = rng_use(qual, call)
-            if lib is not None:
-                found.setdefault(cell.index, ([], [], []))[2].append((_pos(cell, call), lib, a, call, qual))
+            use = rng_use(qual, call)
+            if use is not None:
+                found.setdefault(cell.index, ([], [], []))[2].append((_pos(cell, call), *use, a, call, qual))
         return found
 
     @staticmethod
-    def _fix(ctx: LintContext, lib: str) -> Fix | None:
-        seed = ctx.config.seed
+    def _fix(ctx: LintContext, lib: str, constants: tuple) -> Fix | None:
         imports = ctx.analysis.imports
-        local = next((l for l, q in imports.items() if q == lib), None)
         text = {"numpy": "{}.random.seed({})", "random": "{}.seed({})", "torch": "{}.manual_seed({})",
-                "tensorflow": "{}.random.set_seed({})"}[lib]
-        if local is not None:
-            line = text.format(local, seed)
-        elif lib == "numpy" and (npr := next((l for l, q in imports.items() if q == "numpy.random"), None)):
-            line = f"{npr}.seed({seed})"
-        else:
-            line = f"import {lib}\n" + text.format(lib, seed)
-        cell, at = after_import_of(ctx, lib)
+                "tensorflow": "{}.random.set_seed({})", "keras": "{}.utils.set_random_seed({})"}[lib]
+        module, local = lib, next((l for l, q in imports.items() if q == lib), None)
+        binds = local
+        if lib == "keras" and local is None:
+            binds = local = next((l for l, q in imports.items() if q == "tensorflow.keras"), None)
+            module = "tensorflow.keras"
+            if local is None and (tf := next((l for l, q in imports.items() if q == "tensorflow"), None)) is not None:
+                local, binds, module = f"{tf}.keras", tf, "tensorflow"
+        if lib == "numpy" and local is None:
+            binds = local = next((f"{l}." for l, q in imports.items() if q == "numpy.random"), None)
+            module = "numpy.random"
+        cell, at = after_import_of(ctx, module if local is not None else lib, binds.rstrip(".") if binds else None)
         analysis = ctx.analysis.cells.get(cell.index)
         if analysis is not None and at in analysis.python.changed_lines:
             return None
+        seed = seed_before(constants, cell.index, at) or str(ctx.config.seed)
+        if local is not None and local.endswith("."):  # `import numpy.random as npr`
+            line = f"{local}seed({seed})"
+        elif local is not None:
+            line = text.format(local, seed)
+        else:
+            line = f"import {lib}\n" + text.format(lib, seed)
         return Fix(f"seed {LIB_LABEL[lib]} with {seed} after the imports", (insert_lines(cell, at, line),),
                    Applicability.SAFE)
