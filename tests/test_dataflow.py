@@ -54,9 +54,31 @@ def test_run_magic_silences_undefined_names():
 
 
 def test_names_that_broken_cells_may_define_are_not_reported():
-    nb = make_notebook('model = build()\nprint "done"', "model.fit()")
+    nb = make_notebook('print "done"; model = build()', "model.fit()")
     assert rules(nb, "undefined-name") == []
     assert [f.rule for f in findings(nb)] == ["syntax-error"]
+
+
+def test_a_cell_that_does_not_parse_is_still_checked_statement_by_statement():
+    nb = make_notebook('import pickle\nprint "loading"\nwith open("m.pkl", "rb") as f:\n    model = pickle.load(f)',
+                       "model.predict(rows)", "rows = [1]")
+    found = {(f.rule, f.cell, f.line) for f in findings(nb)}
+    # The Python 2 print is reported; the pickle.load beside it too, and `model` is known.
+    assert ("syntax-error", 0, 2) in found and ("unsafe-deserialization", 0, 4) in found
+    assert ("use-before-define", 1, 1) in found  # `rows`, defined further down
+    assert [f for f in rules(nb, "use-before-define") if "model" in f[2]] == []
+
+
+def test_names_a_broken_cell_may_define_are_unknown_not_used_before_definition():
+    nb = make_notebook('df = load("x")\nprint "loaded", len(df)', 'print "x"\nlabels = df.columns',
+                       "summary = labels.head()", "labels = None")
+    # Cell 2's second line is recovered: `labels` is defined there, above its use.
+    assert rules(nb, "use-before-define") == []
+    nb = make_notebook('print "setup"; threshold = 0.5', "flagged = score > threshold",
+                       "threshold = 0.7", "score = 1")
+    # Cell 1 may define `threshold` in the line that does not parse: unknown, not "used before".
+    assert [m for _, _, m in rules(nb, "use-before-define")] == \
+        ["`score` is used here but first defined in cell 4, further down"]
 
 
 def test_augmented_assignment_needs_an_existing_name():

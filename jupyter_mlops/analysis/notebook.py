@@ -43,7 +43,7 @@ class NotebookAnalysis:
         """A view that iterates only the given cells but answers notebook-wide questions
         (imports, definitions, qualified names) for the whole notebook."""
         view = NotebookAnalysis(self.notebook, {i: self.cells[i] for i in indices if i in self.cells})
-        for name in ("imports", "definitions", "opaque", "maybe_defined"):
+        for name in ("imports", "definitions", "opaque", "maybe_defined", "_unparsed_names"):
             view.__dict__[name] = getattr(self, name)
         view.whole = self.whole
         return view
@@ -70,7 +70,7 @@ class NotebookAnalysis:
         found = self.__dict__.get("_parsed")
         if found is None:
             found = self.__dict__["_parsed"] = [(c, a) for c, a in self.code()
-                                                if a.ok and not a.python.foreign]
+                                                if a.analysed and not a.python.foreign]
         return list(found)
 
     # -- names ----------------------------------------------------------------------------
@@ -95,12 +95,18 @@ class NotebookAnalysis:
 
     @cached_property
     def maybe_defined(self) -> frozenset[str]:
-        """Identifiers in cells that do not parse: they might define any of them."""
-        names: set[str] = set()
-        for _, a in self.code():
-            if not a.ok:
-                names.update(_IDENT.findall(a.source))
-        return frozenset(names)
+        """Identifiers in the parts of cells that do not parse: they might define any of them."""
+        return frozenset(self._unparsed_names)
+
+    @cached_property
+    def _unparsed_names(self) -> dict[str, int]:
+        """Identifier -> index of the first cell whose unparsed text holds it."""
+        names: dict[str, int] = {}
+        for cell, a in self.code():
+            if a.syntax_error is not None and a.unparsed:
+                for name in _IDENT.findall(a.unparsed):
+                    names.setdefault(name, cell.index)
+        return names
 
     @cached_property
     def opaque(self) -> bool:
@@ -156,9 +162,13 @@ class NotebookAnalysis:
         issues: list[FlowIssue] = []
         defined: set[str] = set()
         opaque = self.opaque
+        unparsed = self._unparsed_names
         for cell, a in self.parsed():
             for use in a.scope.uses:
                 if use.name in defined or is_provided(use.name):
+                    continue
+                # A cell above that does not parse may define it: unknown, not missing.
+                if unparsed and unparsed.get(use.name, cell.index) < cell.index:
                     continue
                 where = tuple(self.definitions.get(use.name, ()))
                 if where:

@@ -60,7 +60,7 @@ class HiddenState(Rule):
                 defined_by.setdefault(name, []).append(cell)
         for cell in order:
             a = ctx.analysis.cells.get(cell.index)
-            if a is None or not a.ok:
+            if a is None or not a.analysed:
                 continue
             seen: set[str] = set()
             for use in a.scope.uses:
