@@ -47,7 +47,7 @@ class HiddenState(Rule):
     name = "hidden-state"
     category = "correctness"
     severity = Severity.WARNING
-    summary = "a saved result used a value no earlier-run cell defined"
+    summary = "a saved result used a value that no cell run before it defined (hidden kernel state)"
     hint = "Restart the kernel and Run All, then check the saved results still hold"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
@@ -83,4 +83,4 @@ class HiddenState(Rule):
                                 end_lineno=use.line, end_col_offset=use.end_col)
                 yield ctx.at_node(cell, a, node,
                                   f"when this cell ran as [{cell.execution_count}], `{use.name}` came "
-                                  f"from hidden state: {why}")
+                                  f"from hidden kernel state (no cell run before it had defined it): {why}")

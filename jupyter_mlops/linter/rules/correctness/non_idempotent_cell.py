@@ -50,7 +50,7 @@ class NonIdempotentCell(Rule):
     name = "non-idempotent-cell"
     category = "correctness"
     severity = Severity.WARNING
-    summary = "re-running the cell changes a value from an earlier cell again (the cell is not idempotent)"
+    summary = "re-running the cell changes a value from an earlier cell again, so results depend on how often it ran (not idempotent)"
     hint = "assign the result to a new name, so the cell can be re-run safely"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:

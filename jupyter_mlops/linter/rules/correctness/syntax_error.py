@@ -13,11 +13,14 @@ class SyntaxErrorRule(Rule):
     """Cell is not valid Python (after IPython syntax such as magics is understood).
 
     ## What it does
-    Reports code cells that cannot be parsed, for example Python 2 `print "x"` statements.
+    Reports code cells that cannot be parsed, for example Python 2 `print "x"` statements, at
+    the first error. The statements of the cell that do parse are still checked by the other
+    rules; names the broken lines might define are treated as unknown rather than missing.
 
     ## Why is this bad?
-    A cell that does not parse fails on Run All and cannot be analysed for any other hazard, so
-    every other check is blind to it. Old Python 2 snippets are the usual cause.
+    A cell that does not parse fails on Run All: nothing in it runs, and every cell after it
+    that needs its results fails too. The lines that do not parse cannot be checked for any
+    other hazard. Old Python 2 snippets and pasted shell commands are the usual cause.
 
     ## Example
     ```python
@@ -39,7 +42,7 @@ class SyntaxErrorRule(Rule):
     category = "correctness"
     severity = Severity.ERROR
     summary = "a code cell is not valid Python"
-    hint = "fix the syntax; the rest of this cell is not analysed until it parses"
+    hint = "fix the syntax; the lines that do not parse are not checked for other hazards"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         for cell, a in ctx.analysis.code():

@@ -39,7 +39,7 @@ class UndefinedName(Rule):
     category = "correctness"
     severity = Severity.ERROR
     summary = "a name is read but defined nowhere in the notebook"
-    hint = "define or import the name in a cell above (hidden kernel state?)"
+    hint = "define or import the name in a cell above; the value may exist only in the author's kernel"
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         for issue in ctx.analysis.flow_issues:

@@ -13,7 +13,7 @@ from ...findings import Applicability, Finding, Fix, Severity
 from ...rule import Rule
 from .._incremental import summaries
 from .jax_keys import key_reuses
-from .randomness import LIB_LABEL, RANDOM_ROOTS, SEEDS, SHUFFLES, rng_use, unseeded_generator
+from .randomness import LIB_LABEL, LIB_OWNER, RANDOM_ROOTS, SEEDS, SHUFFLES, rng_use, unseeded_generator
 from .seed_constant import seed_before, seed_constants
 
 _NOTHING = ((), (), ())  # a cell without seeds, draws or generators
@@ -116,7 +116,7 @@ class MissingRandomSeed(Rule):
             if how == SHUFFLES:
                 shown += "(shuffle=True)"
             yield ctx.at_node(cell, a, call,
-                              f"`{shown}` {how} {LIB_LABEL[lib]}'s global random generator, which is "
+                              f"`{shown}` {how} {LIB_OWNER[lib]} global random generator, which is "
                               f"not seeded before this point{later}: every run gives different numbers",
                               fix=self._fix(ctx, lib, constants))
         if "jax" in ctx.analysis.imports.values() or any(q.startswith("jax.") for q in ctx.analysis.imports.values()):

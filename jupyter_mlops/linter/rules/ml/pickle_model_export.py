@@ -83,7 +83,8 @@ class PickleModelExport(Rule):
                                                            if k.arg in ("obj", "value")), None)
                 short = ".".join(qual.split(".")[-2:])
                 what = _model_name(obj, data_flow(ctx))
-                subject = f"model `{what}` is saved with `{short}`" if what else f"`{short}` writes a pickle"
+                subject = (f"`{what}` is saved with `{short}`" if _says_model(what) else
+                           f"the model `{what}` is saved with `{short}`") if what else f"`{short}` writes a pickle"
                 yield ctx.at_node(cell, a, call, f"{subject}: loading the file runs arbitrary code and "
                                   "needs the exact library versions")
             elif qual == "torch.save":
@@ -92,7 +93,7 @@ class PickleModelExport(Rule):
                     continue
                 what = _model_name(obj, data_flow(ctx))
                 if what:
-                    yield ctx.at_node(cell, a, call, f"`torch.save` pickles the whole model `{what}`; "
+                    yield ctx.at_node(cell, a, call, f"`torch.save` pickles the whole model object `{what}`; "
                                       "save its `state_dict()` instead")
 
 
@@ -113,3 +114,8 @@ def _model_name(obj: ast.AST | None, flow: DataFlow) -> str | None:
         return shown
     tokens = set(re.split(r"[_\d]+", (obj.attr if isinstance(obj, ast.Attribute) else root).lower()))
     return shown if tokens & _MODEL_WORDS else None
+
+
+def _says_model(shown: str) -> bool:
+    """`model`, `best_model`, `self.model`: the name already says it is a model."""
+    return "model" in shown.lower()

@@ -81,6 +81,9 @@ RANDOM_ROOTS = frozenset({q.partition(".")[0] for q in SEEDS}
                          | {"numpy", "random", "torch", "tensorflow", "keras", "tf_keras", "torchvision"})
 LIB_LABEL = {"numpy": "NumPy", "random": "Python's `random`", "torch": "PyTorch", "tensorflow": "TensorFlow",
              "keras": "Keras"}
+# "... draws from NumPy's global random generator"
+LIB_OWNER = {"numpy": "NumPy's", "random": "the `random` module's", "torch": "PyTorch's",
+             "tensorflow": "TensorFlow's", "keras": "Keras'"}
 
 
 def rng_use(qual: str, call: ast.Call) -> tuple[str, str] | None:

@@ -74,7 +74,7 @@ class UnsafeDeserialization(Rule):
     name = "unsafe-deserialization"
     category = "security"
     severity = Severity.WARNING
-    summary = "pickle, joblib, torch.load or yaml.load can run code from the file being loaded"
+    summary = "loading a file with pickle, joblib, torch.load or yaml.load can run code hidden in it (unsafe deserialization)"
     hint = "load only files you produced; prefer safe formats (skops, ONNX, safetensors, JSON, yaml.safe_load)"
     fix = Applicability.SAFE
 
