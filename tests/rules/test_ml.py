@@ -200,7 +200,7 @@ def test_seed_fix_imports_the_module_when_only_a_function_was_imported():
     ("from sklearn.model_selection import ShuffleSplit\ncv = ShuffleSplit(5)", "ShuffleSplit"),
     ("from sklearn.linear_model import LogisticRegression\nm = LogisticRegression(solver='saga')",
      "LogisticRegression"),
-    ("from sklearn.decomposition import PCA\np = PCA(n_components=2)", "PCA"),
+    ("from sklearn.decomposition import PCA\np = PCA(n_components=2, svd_solver='randomized')", "PCA"),
     ("from sklearn.datasets import make_classification\nX, y = make_classification(200)", "make_classification"),
     ("from sklearn.svm import SVC\nm = SVC(probability=True)", "SVC"),
     ("from sklearn.tree import DecisionTreeClassifier\nm = DecisionTreeClassifier(max_depth=3)",
@@ -225,6 +225,8 @@ def test_random_state_missing(code, name):
     "from sklearn.preprocessing import StandardScaler\ns = StandardScaler()",
     "from sklearn.svm import SVC\nm = SVC(kernel='rbf')",
     "from sklearn.decomposition import PCA\np = PCA(2, svd_solver='full')",
+    # Randomized only for inputs over 500 rows and columns that are not tall and narrow.
+    "from sklearn.decomposition import PCA\np = PCA(n_components=2)",
     "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier(**params)",
     "from sklearn.metrics import accuracy_score\na = accuracy_score(y, p)",
     "import xgboost as xgb\nm = xgb.XGBClassifier()",
@@ -236,6 +238,8 @@ def test_random_state_not_needed(code):
 
 
 # (construction without random_state, does the installed scikit-learn use randomness there?)
+# PCA(5) is random on the wide test data, but only on such data: not reported (see the lesson).
+DATA_DEPENDENT = {"PCA(5)"}
 REAL_BEHAVIOUR = [
     ("PCA(0.9)", False), ("PCA()", False), ("PCA(5, svd_solver='full')", False), ("PCA(5)", True),
     ("PCA(5, svd_solver='randomized')", True),
@@ -244,6 +248,8 @@ REAL_BEHAVIOUR = [
     ("LogisticRegression()", False), ("LogisticRegression(solver='saga', max_iter=3)", True),
     ("Ridge()", False), ("Ridge(solver='sag', max_iter=3)", True),
     ("SGDClassifier(shuffle=False, max_iter=5)", False), ("SGDClassifier(max_iter=5)", True),
+    ("LocallyLinearEmbedding(n_components=2)", True),
+    ("LocallyLinearEmbedding(n_components=2, eigen_solver='dense')", False),
     ("IterativeImputer()", False), ("IterativeImputer(sample_posterior=True)", True),
     ("HistGradientBoostingClassifier(early_stopping=False, max_iter=5)", False),
     ("HistGradientBoostingClassifier(early_stopping=False, max_iter=5, max_features=0.3)", True),
@@ -262,6 +268,7 @@ def _outcome(expr: str, seed: int):
     from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: F401
     from sklearn.impute import IterativeImputer  # noqa: F401
     from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: F401
+    from sklearn.manifold import LocallyLinearEmbedding
     from sklearn.metrics import silhouette_score
     from sklearn.model_selection import KFold  # noqa: F401
     rng = np.random.default_rng(0)
@@ -288,6 +295,8 @@ def _outcome(expr: str, seed: int):
             holes = X[:, :5].copy()
             holes[::7, 1] = np.nan
             return est.fit_transform(holes)
+        if isinstance(est, LocallyLinearEmbedding):
+            return est.fit_transform(X)
         return est.fit_transform(wide)
 
 
@@ -309,8 +318,9 @@ def test_random_state_verdict_matches_the_installed_sklearn(expr, random):
             "from sklearn.ensemble import HistGradientBoostingClassifier\nfrom sklearn.impute import IterativeImputer\n"
             "from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier\n"
             "from sklearn.metrics import silhouette_score\nfrom sklearn.model_selection import KFold\n"
+            "from sklearn.manifold import LocallyLinearEmbedding\n"
             f"m = {call}")
-    assert bool(lint(code, "missing-random-state")) == random, call
+    assert bool(lint(code, "missing-random-state")) == (random and expr not in DATA_DEPENDENT), call
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="scikit-learn not installed")
@@ -340,6 +350,13 @@ def test_an_ensemble_seeds_the_estimator_it_copies():
     assert [f.line for f in found] == [4]
     found = lint(imports + "v = VotingClassifier([('t', DecisionTreeClassifier())])", "missing-random-state")
     assert ["DecisionTreeClassifier" in f.message for f in found] == [True]
+
+
+def test_numpy_seeded_above_makes_sklearn_calls_repeatable():
+    code = "import numpy as np\nfrom sklearn.cluster import KMeans\nkm = KMeans(3)\nnp.random.seed(0)\nkm2 = KMeans(3)"
+    assert [f.line for f in lint(code, "missing-random-state")] == [3]
+    assert lint("from sklearn.mixture import GaussianMixture\ng = GaussianMixture()\nh = GaussianMixture(1)",
+                "missing-random-state") == []
 
 
 def test_random_state_fix_uses_the_notebooks_seed_constant():

@@ -12,6 +12,7 @@ from ...edits import add_keyword
 from ...findings import Applicability, Finding, Fix, Severity
 from ...rule import Rule
 from .._incremental import by_cell, calls_in
+from .randomness import SEEDS
 from .seed_constant import seed_before, seed_constants
 from .sklearn_randomness import randomness_used
 from .sklearn_signatures import seeds_sub_estimators, takes_random_state
@@ -32,10 +33,15 @@ class MissingRandomState(Rule):
     reported, following the solver scikit-learn picks: `KFold` without `shuffle=True`, `SVC`
     without `probability=True`, `LogisticRegression` with a deterministic solver, `PCA` keeping
     a fraction of the variance or with `svd_solver="full"`, `KernelPCA` with the dense solver,
-    `silhouette_score` without `sample_size`. Nor is an estimator handed to an ensemble that
+    `silhouette_score` without `sample_size`. Calls that use randomness only for some inputs
+    are not reported either: `PCA(n_components=2)` picks its randomized solver only for inputs
+    over 500 rows and columns that are not tall and narrow, `LinearSVC` solves the (shuffled)
+    dual problem only with more features than samples, `HistGradientBoosting*` stops early on a
+    random validation split only beyond 10,000 samples. Nor is an estimator handed to an ensemble that
     seeds the copies it makes (`BaggingClassifier(DecisionTreeClassifier(), random_state=0)`):
     the ensemble's own `random_state` is what counts. The fix uses the notebook's seed constant
-    (`SEED`, `RANDOM_STATE` ...) when one is defined above the call.
+    (`SEED`, `RANDOM_STATE` ...) when one is defined above the call. After `np.random.seed(N)`,
+    calls without `random_state` draw from NumPy's seeded global generator and are not reported.
 
     ## Why is this bad?
     With `random_state=None` each run uses a different split, bootstrap sample or
@@ -84,13 +90,14 @@ class MissingRandomState(Rule):
                 set_later.update(_random_state_set(a))
         seeded = _seeded_by_ensembles(ctx)
         seeds = seed_constants(ctx)
+        numpy_seeded = _numpy_seeded_at(ctx)
         # Cell-local once these are known: reuse unchanged cells' findings between lints.
-        yield from by_cell(ctx, self.name, (frozenset(set_later), seeded, seeds), ctx.analysis.parsed(),
-                           lambda cells: self._cells(ctx, cells, set_later | seeded, seeds))
+        yield from by_cell(ctx, self.name, (frozenset(set_later), seeded, seeds, numpy_seeded), ctx.analysis.parsed(),
+                           lambda cells: self._cells(ctx, cells, set_later | seeded, seeds, numpy_seeded))
 
     @staticmethod
     def _cells(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None,
-               set_elsewhere: set[str], seeds: tuple) -> Iterator[Finding]:
+               set_elsewhere: set[str], seeds: tuple, numpy_seeded: tuple[int, int] | None) -> Iterator[Finding]:
         for cell, a, call, qual in calls_in(ctx, cells):
             if not qual or not qual.startswith("sklearn."):
                 continue
@@ -108,6 +115,8 @@ class MissingRandomState(Rule):
                 continue
             if _given_to_seeding_ensemble(ctx, a, call):
                 continue
+            if numpy_seeded is not None and numpy_seeded < (cell.index, call.lineno):
+                continue  # random_state=None draws from NumPy's global generator, seeded above
             name = qual.rsplit(".", 1)[-1]
             verdict = randomness_used(name, call, sig if sig.module else None)
             if not verdict.random:
@@ -117,11 +126,7 @@ class MissingRandomState(Rule):
             if not ({call.lineno, call.end_lineno or call.lineno} & a.python.changed_lines):
                 fix = Fix(f"add random_state={seed}", (add_keyword(cell, a, call, f"random_state={seed}"),),
                           Applicability.SAFE)
-            if verdict.condition:
-                message = (f"`{name}` is called without `random_state`; it uses randomness {verdict.condition}, "
-                           "and then every run gives a different result")
-            else:
-                message = f"`{name}` is called without `random_state`, so every run gives a different result"
+            message = f"`{name}` is called without `random_state`, so every run gives a different result"
             hint = f"pass random_state={seed} so every run makes the same split and model" if seed[0].isalpha() \
                 else None
             yield ctx.at_node(cell, a, call.func, message, fix=fix, hint=hint)
@@ -132,6 +137,16 @@ def _random_state_set(a: CellAnalysis) -> frozenset[str]:
     return frozenset({c.func.value.id for c in a.nodes(ast.Call)
                       if isinstance(c.func, ast.Attribute) and c.func.attr == "set_params"
                       and isinstance(c.func.value, ast.Name) and any(k.arg == "random_state" for k in c.keywords)})
+
+
+def _numpy_seeded_at(ctx: LintContext) -> tuple[int, int] | None:
+    """(cell, line) of the first `np.random.seed(N)` (or an all-library seed) in the notebook."""
+    for cell, a, call, qual in ctx.calls():
+        if qual in SEEDS and "numpy" in SEEDS[qual] and (call.args or call.keywords):
+            value = call.args[0] if call.args else call.keywords[0].value
+            if not (isinstance(value, ast.Constant) and value.value is None):
+                return cell.index, call.lineno
+    return None
 
 
 def _estimator_argument(call: ast.Call) -> ast.expr | None:

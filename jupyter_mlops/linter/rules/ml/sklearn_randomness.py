@@ -21,12 +21,16 @@ OTHER = object()  # an argument that is not a literal
 @dataclass(frozen=True)
 class Verdict:
     random: bool
-    # For a call whose randomness depends on the data it is given: when it is random, in words
-    # that finish "... uses its random_state <condition>".
-    condition: str = ""
+    # Why a call that may use randomness is not reported: it does so only for some inputs (their
+    # size or shape), which the notebook's code does not tell. Most inputs do not.
+    depends_on_data: str = ""
 
 
 YES, NO = Verdict(True), Verdict(False)
+
+
+def _depends(on: str) -> Verdict:
+    return Verdict(False, on)
 
 
 # The defaults that matter below, for when the installed scikit-learn cannot be read.
@@ -44,6 +48,7 @@ _FALLBACK_DEFAULTS = {
     **dict.fromkeys(("SGDClassifier", "SGDRegressor", "SGDOneClassSVM", "Perceptron", "PassiveAggressiveClassifier",
                      "PassiveAggressiveRegressor"), {"shuffle": True}),
     "Ridge": {"solver": "auto"}, "RidgeClassifier": {"solver": "auto"},
+    "GaussianMixture": {"n_components": 1}, "BayesianGaussianMixture": {"n_components": 1},
 }
 
 
@@ -111,7 +116,7 @@ def _pca(a: _Args) -> Verdict:
     # it picks the randomized one for a number of components on large inputs.
     if n is None or n == "mle" or (isinstance(n, float) and 0 < n < 1):
         return NO
-    return Verdict(True, "when the input has more than 500 rows and columns (the randomized solver)")
+    return _depends("randomized solver only for inputs over 500 rows and columns that are not tall and narrow")
 
 
 def _kernel_pca(a: _Args) -> Verdict:
@@ -125,7 +130,7 @@ def _hist_gradient_boosting(a: _Args) -> Verdict:
         return YES
     stop = a["early_stopping"]
     if stop == "auto":
-        return Verdict(True, "on more than 10,000 samples (early stopping holds out a random validation set)")
+        return _depends("early stopping on a random validation split only beyond 10,000 samples")
     return _flag(stop)
 
 
@@ -136,7 +141,7 @@ def _sgd(a: _Args) -> Verdict:
 def _linear_svm(a: _Args) -> Verdict:
     dual = a["dual"]
     if dual == "auto":
-        return Verdict(True, "when it solves the dual problem (more features than samples)")
+        return _depends("dual solver (random) only with more features than samples")
     return _flag(dual)
 
 
@@ -152,7 +157,7 @@ def _subsample(rows: str) -> Callable[[_Args], Verdict]:
         if subsample is None:
             return NO
         if not a.given("subsample") and not _unknown(subsample):
-            return Verdict(True, f"on more than {subsample:,} {rows} (it fits on a random subsample)")
+            return _depends(f"random subsample only beyond {subsample:,} {rows}")
         return YES
     return check
 
@@ -179,6 +184,8 @@ RULES: dict[str, Callable[[_Args], Verdict]] = {
                     lambda a: _one_of(a["selection"], ("random",))),
     "PCA": _pca,
     "KernelPCA": _kernel_pca,
+    # The dense solver is exact; ARPACK (what `auto` picks beyond 200 samples) flips signs by seed.
+    "LocallyLinearEmbedding": lambda a: NO if a["eigen_solver"] == "dense" else YES,
     "TruncatedSVD": lambda a: NO if a["algorithm"] == "arpack" else YES,
     "DummyClassifier": lambda a: _one_of(a["strategy"], ("stratified", "uniform")),
     **dict.fromkeys(("ClassifierChain", "RegressorChain"), lambda a: _one_of(a["order"], ("random",))),
@@ -193,6 +200,8 @@ RULES: dict[str, Callable[[_Args], Verdict]] = {
                      "PassiveAggressiveRegressor"), _sgd),
     **dict.fromkeys(("LinearSVC", "LinearSVR"), _linear_svm),
     "silhouette_score": lambda a: NO if a["sample_size"] is None else YES,
+    # One component: every initialisation ends at the data's own mean and covariance.
+    **dict.fromkeys(("GaussianMixture", "BayesianGaussianMixture"), lambda a: NO if a["n_components"] == 1 else YES),
 }
 
 
