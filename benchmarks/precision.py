@@ -1,7 +1,8 @@
 """Precision of every rule on the shared corpus, from the judged sample of findings.
 
 `tests/rules/corpus_judgements.csv` holds findings judged by hand (notebook, cell, line, rule,
-verdict `tp`/`fp`, a one-line reason). This script lints the corpus, matches its findings
+verdict `tp`/`fp`, a one-line reason); a verdict covers the rule's findings on that line (several
+names on one line share it), and counts once for each. This script lints the corpus, matches its findings
 against the judged ones and prints, per rule, how many findings there are, how many of them
 were judged, and the precision of the judged ones (true positives / judged findings reported).
 
@@ -35,7 +36,7 @@ JUDGEMENTS = REPO / "tests" / "rules" / "corpus_judgements.csv"
 FIELDS = ["notebook", "cell", "line", "rule", "verdict", "reason", "pending"]
 TARGET_RULE, TARGET_OVERALL = 0.95, 0.98
 
-Key = tuple[str, int, int, str]  # notebook (relative to the corpus), cell index, line, rule
+Key = tuple[str, int, int, str]  # notebook (relative to the corpus), cell index (-1: the notebook), line, rule
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class Judgement:
     key: Key
     verdict: str  # "tp" or "fp"
     reason: str
-    pending: str = ""  # a branch whose change the verdict waits for (a false alarm it removes)
+    # A false alarm still reported: "known" (left as it is), or the branch whose change removes it.
+    pending: str = ""
 
 
 def load_judgements(path: Path = JUDGEMENTS) -> dict[Key, Judgement]:
@@ -59,14 +61,15 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[Key, Judgement]:
     return found
 
 
-def findings_of(report: dict, corpus: Path) -> dict[Key, str]:
-    """Key -> message of every cell finding in a `lint --format json` report."""
-    out: dict[Key, str] = {}
+def findings_of(report: dict, corpus: Path) -> dict[Key, list[str]]:
+    """Key -> the messages of the findings there, for every finding in a `lint --format json`
+    report (a notebook-level finding has cell -1)."""
+    out: dict[Key, list[str]] = {}
     for entry in report["files"]:
         rel = os.path.relpath(os.path.realpath(entry["path"]), os.path.realpath(corpus))
         for f in entry["findings"]:
-            if f["cell"] is not None:
-                out[(rel, f["cell"], f["line"] or 0, f["rule"])] = f["message"]
+            cell = -1 if f["cell"] is None else f["cell"]
+            out.setdefault((rel, cell, f["line"] or 0, f["rule"]), []).append(f["message"])
     return out
 
 
@@ -104,15 +107,16 @@ class Row:
         return self.tp / self.judged if self.judged else None
 
 
-def score(found: dict[Key, str], judged: dict[Key, Judgement]) -> tuple[list[Row], Row]:
+def score(found: dict[Key, list[str]], judged: dict[Key, Judgement]) -> tuple[list[Row], Row]:
     by_rule: dict[str, Row] = {}
-    for key in found:
+    for key, messages in found.items():
         row = by_rule.setdefault(key[3], Row(key[3], 0, 0, 0))
-        row.findings += 1
+        n = len(messages)
+        row.findings += n
         j = judged.get(key)
         if j is not None:
-            row.judged += 1
-            row.tp += j.verdict == "tp"
+            row.judged += n
+            row.tp += n if j.verdict == "tp" else 0
     rows = sorted(by_rule.values(), key=lambda r: r.rule)
     total = Row("all rules", sum(r.findings for r in rows), sum(r.judged for r in rows), sum(r.tp for r in rows))
     return rows, total
@@ -127,7 +131,7 @@ def _pct(value: float | None) -> str:
     return "   -  " if value is None else f"{100 * value:5.1f}%"
 
 
-def print_table(columns: list[tuple[str, dict[Key, str]]], judged: dict[Key, Judgement]) -> None:
+def print_table(columns: list[tuple[str, dict[Key, list[str]]]], judged: dict[Key, Judgement]) -> None:
     scored = [(name, *score(found, judged)) for name, found in columns]
     rules = sorted({r.rule for _, rows, _ in scored for r in rows})
     head = f"{'rule':28}" + "".join(f" | {name[:24]:>24} findings judged precision" for name, _, _ in scored)
@@ -143,7 +147,7 @@ def print_table(columns: list[tuple[str, dict[Key, str]]], judged: dict[Key, Jud
           "judged findings each code reports)")
 
 
-def print_unjudged(found: dict[Key, str], judged: dict[Key, Judgement], per_rule: int, corpus: Path) -> None:
+def print_unjudged(found: dict[Key, list[str]], judged: dict[Key, Judgement], per_rule: int, corpus: Path) -> None:
     from jupyter_mlops.notebook.loader import load_notebook
     todo: dict[str, list[Key]] = defaultdict(list)
     for key in sorted(found, key=sample_order):
@@ -152,9 +156,10 @@ def print_unjudged(found: dict[Key, str], judged: dict[Key, Judgement], per_rule
     writer = csv.writer(sys.stdout)
     for rule, keys in sorted(todo.items()):
         for key in keys[:per_rule]:
-            cell = load_notebook(corpus / key[0]).cells[key[1]]
-            text = cell.source.split("\n")[key[2] - 1].strip() if key[2] else ""
-            writer.writerow([*key[:3], rule, "?", f"{found[key][:100]} || {text[:100]}", ""])
+            text = ""
+            if key[1] >= 0 and key[2]:
+                text = load_notebook(corpus / key[0]).cells[key[1]].source.split("\n")[key[2] - 1].strip()
+            writer.writerow([*key[:3], rule, "?", f"{found[key][0][:100]} || {text[:100]}", ""])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,13 +9,18 @@ from functools import cached_property
 
 from ..notebook.model import Cell, Notebook
 from .cell import DEFAULT_CACHE, CellAnalysis, CellCache
-from .names import BUILTIN_NAMES, is_provided
+from .names import BUILTIN_NAMES, is_provided, star_exports
 from .scopes import Use
 
 _Name, _Attribute = ast.Name, ast.Attribute
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 # Magics that bring names into the namespace we cannot see.
 _OPAQUE_MAGICS = {"run", "pylab", "store", "load", "load_ext", "sql", "R", "Rpull"}
+# Cell magics whose body is not Python. The body of any other cell magic we do not analyse
+# (`%%backend tensorflow`, a notebook's own `@register_cell_magic`) may well be Python that runs:
+# the names in it are unknown rather than missing.
+_NOT_PYTHON_CELLS = {"bash", "sh", "zsh", "script", "system", "html", "HTML", "javascript", "js", "latex",
+                     "markdown", "svg", "perl", "ruby", "writefile", "file", "sql", "R", "octave", "julia"}
 
 
 @dataclass(frozen=True)
@@ -100,12 +105,16 @@ class NotebookAnalysis:
 
     @cached_property
     def _unparsed_names(self) -> dict[str, int]:
-        """Identifier -> index of the first cell whose unparsed text holds it."""
+        """Identifier -> index of the first cell whose unparsed text holds it (or that runs its
+        body through a cell magic we do not read)."""
         names: dict[str, int] = {}
         for cell, a in self.code():
-            if a.syntax_error is not None and a.unparsed:
-                for name in _IDENT.findall(a.unparsed):
-                    names.setdefault(name, cell.index)
+            text = a.unparsed if a.syntax_error is not None else ""
+            magic = a.python.cell_magic
+            if a.python.foreign and magic is not None and magic.name not in _NOT_PYTHON_CELLS:
+                text = "\n".join(a.source.split("\n")[magic.line:])
+            for name in _IDENT.findall(text) if text else ():
+                names.setdefault(name, cell.index)
         return names
 
     @cached_property
@@ -163,12 +172,18 @@ class NotebookAnalysis:
         defined: set[str] = set()
         opaque = self.opaque
         unparsed = self._unparsed_names
+        starred: set[str] = set()  # names star imports above bind (those we can list)
         for cell, a in self.parsed():
+            for module in a.scope.star_imports:
+                starred |= star_exports(module) or set()
             for use in a.scope.uses:
                 if use.name in defined or is_provided(use.name):
                     continue
-                # A cell above that does not parse may define it: unknown, not missing.
-                if unparsed and unparsed.get(use.name, cell.index) < cell.index:
+                # A cell above (or this cell's own lines) that does not parse may define it:
+                # unknown, not missing.
+                if unparsed and unparsed.get(use.name, cell.index + 1) <= cell.index:
+                    continue
+                if use.name in starred:
                     continue
                 where = tuple(self.definitions.get(use.name, ()))
                 if where:

@@ -13,7 +13,7 @@ _METHODS = frozenset({
     "dropna", "drop_duplicates", "fillna", "ffill", "bfill", "sort_index", "sort_values", "asfreq",
     "reindex", "reindex_like", "astype", "copy", "query", "filter", "where", "mask", "clip", "abs",
     "round", "infer_objects", "convert_dtypes", "interpolate", "squeeze", "tz_localize", "tz_convert",
-    "lower", "upper", "strip", "lstrip", "rstrip", "title", "casefold", "normalize", "to_datetime",
+    "lower", "upper", "strip", "lstrip", "rstrip", "title", "casefold", "normalize", "to_datetime", "capitalize",
     "to_numeric", "assign", "rename", "rename_axis", "set_axis", "cache", "prefetch",
     "drop_nulls", "fill_null", "fill_nan", "select", "cast", "fit",
 })
@@ -34,14 +34,21 @@ _ACCESSORS = frozenset({"loc", "iloc", "str", "dt", "cat"})  # builtins.filter(p
 _RESHAPES = frozenset({"reshape", "numpy.reshape", "tensorflow.reshape", "torch.reshape", "view"})
 
 
-def idempotent(value: ast.expr, name: str, qualname: Callable[[ast.AST], str | None]) -> bool:
-    """Does `name = value` leave `name` unchanged when run a second time?"""
+Functions = Callable[[str], "tuple[str, ast.expr] | None"]
+
+
+def idempotent(value: ast.expr, name: str, qualname: Callable[[ast.AST], str | None],
+               functions: Functions = lambda name: None, depth: int = 0) -> bool:
+    """Does `name = value` leave `name` unchanged when run a second time? `functions` gives the
+    (parameter, returned expression) of the notebook's one-expression functions and lambdas, for
+    `s.apply(f)`."""
     node = value
     for _ in range(50):
         if isinstance(node, ast.Name):
             return node.id == name and node is not value
         if isinstance(node, ast.Subscript):
-            if not _keeps_a_subset(node, name):
+            labels = isinstance(node.value, ast.Attribute) and node.value.attr == "loc"
+            if not _keeps_a_subset(node, name, labels):
                 return False
             node = node.value
         elif isinstance(node, ast.Attribute) and node.attr in _ACCESSORS and node is not value:
@@ -49,7 +56,8 @@ def idempotent(value: ast.expr, name: str, qualname: Callable[[ast.AST], str | N
         elif isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and _reads(func.value, name):
-                if not _method_keeps(func.attr, node, name):
+                if not _method_keeps(func.attr, node, name) and \
+                        not _applies_idempotent(func.attr, node, qualname, functions, depth):
                     return False
                 node = func.value
                 continue
@@ -69,6 +77,21 @@ def idempotent(value: ast.expr, name: str, qualname: Callable[[ast.AST], str | N
     return False
 
 
+def _applies_idempotent(method: str, call: ast.Call, qualname, functions: Functions, depth: int) -> bool:
+    """`s.apply(lambda x: x.strip())`, `s.map(capitalizer)`: an idempotent function applied to
+    every element."""
+    if method not in ("apply", "map", "applymap") or len(call.args) != 1 or call.keywords or depth > 3:
+        return False
+    f = call.args[0]
+    if isinstance(f, ast.Lambda) and len(f.args.args) == 1 and not f.args.vararg and not f.args.kwarg:
+        param, body = f.args.args[0].arg, f.body
+    elif isinstance(f, ast.Name) and (found := functions(f.id)) is not None:
+        param, body = found
+    else:
+        return False
+    return idempotent(body, param, qualname, functions, depth + 1)
+
+
 def _reads(node: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
@@ -80,8 +103,6 @@ def _method_keeps(method: str, call: ast.Call, name: str) -> bool:
                    for k in call.keywords)
     if method in ("reshape", "view"):
         return not _grows(call.args, call.keywords, name)
-    if method == "map" and len(call.args) == 1 and isinstance(call.args[0], (ast.Dict, ast.Name)):
-        return False
     return method in _METHODS
 
 
@@ -94,15 +115,19 @@ def _grows(args: list[ast.expr], keywords: list[ast.keyword], name: str) -> bool
     return False
 
 
-def _keeps_a_subset(node: ast.Subscript, name: str) -> bool:
+def _keeps_a_subset(node: ast.Subscript, name: str, labels: bool = False) -> bool:
     """`x[mask]`, `x[:n]`, `x[["a", "b"]]`, `x.loc[:, "a":"b"]`: selecting again selects the same.
     Not `x["a"]` (a column, then a lookup in it), `x[1:]` or `x[::2]` (shrink on every run)."""
     index = node.slice
     parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    return all(_subset_part(p, name) for p in parts)
+    return all(_subset_part(p, name, labels) for p in parts)
 
 
-def _subset_part(part: ast.expr, name: str) -> bool:
+def _subset_part(part: ast.expr, name: str, labels: bool = False) -> bool:
+    if isinstance(part, ast.Slice) and labels:
+        # `.loc[:, "a":"c"]`, `.loc["2020":]`: a range of labels selects the same labels again.
+        bounds = [b for b in (part.lower, part.upper) if b is not None]
+        return part.step is None and all(isinstance(b, ast.Constant) and isinstance(b.value, str) for b in bounds)
     if isinstance(part, ast.Slice):
         if part.lower is not None or part.step is not None:
             return False

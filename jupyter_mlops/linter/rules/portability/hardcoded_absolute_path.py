@@ -73,7 +73,16 @@ class HardcodedAbsolutePath(Rule):
         for lit in literals:
             shown = lit.text if len(lit.text) <= 80 else lit.text[:77] + "..."
             if lit.kind == "url":
-                message = f"`file://` URL to `{shown}` exists only on the author's machine"
+                message = f"`file://` URL to `{shown}` exists only on {_where(shown)}"
             else:
-                message = f"absolute path `{shown}` exists only on the author's machine"
+                message = f"absolute path `{shown}` exists only on {_where(shown)}"
             yield ctx.at_node(lit.cell, lit.analysis, lit.node, message, fix=fixer.fix(lit))
+
+
+# Folders that hosted notebook services mount, by the service.
+_HOSTED = (("/kaggle/", "Kaggle"), ("/content/", "Google Colab"), ("/dbfs/", "Databricks"))
+
+
+def _where(path: str) -> str:
+    return next((f"{service} (its own file system)" for prefix, service in _HOSTED if path.startswith(prefix)),
+                "the author's machine")
