@@ -583,3 +583,18 @@ def test_random_state_set_later_through_a_full_width_name_counts():
     nb = make_notebook("from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier()",
                        "m.\uff53\uff45\uff54_params(random_state=0)")
     assert findings(nb, "missing-random-state") == []
+
+
+def test_a_validation_part_carved_from_the_training_part_may_be_fitted_on():
+    # Stacking: the meta-model learns on a validation part of the training data; X_test stays held out.
+    code = (SPLIT + "from sklearn.linear_model import LogisticRegression\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+            "X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, random_state=0)\n"
+            "meta = LogisticRegression().fit(X_val, y_val)\n"
+            "leak = LogisticRegression().fit(X_test, y_test)")
+    found = lint(code, "fit-on-test-data")
+    assert [f.line for f in found] == [6] and "held-out (test) part" in found[0].message
+    # The held-out part of a split of the whole data is test data, whatever its name.
+    found = lint(SPLIT + "X_train, X_valid, y_train, y_valid = train_test_split(X, y, random_state=0)\n"
+                 "from sklearn.impute import SimpleImputer\nSimpleImputer().fit_transform(X_valid)", "fit-on-test-data")
+    assert len(found) == 1

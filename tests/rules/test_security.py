@@ -535,3 +535,43 @@ def test_mask_payload_masks_credential_keys_and_nested_strings():
     assert masked == {"params": {"lr": 0.1, "db_password": "****", "n_tokens": 12},
                       "notes": ["pulled with hf_****"], "key": "target", "tags": ("a", "b")}
     assert payload["params"]["db_password"] == "s3cret-Pw"  # a copy: the caller's value is untouched
+
+
+# -- unverified-download: library helpers, URLs in variables --------------------------------------
+
+@pytest.mark.parametrize("code, needle", [
+    ("import seaborn as sns\ntips = sns.load_dataset('tips')", "`tips` from the seaborn-data repository"),
+    ("from sklearn.datasets import fetch_openml\nX = fetch_openml('mnist_784')", "without a `version`"),
+    ("from sklearn.datasets import fetch_file\np = fetch_file('https://x.org/a.csv')", "without `sha256`"),
+    ("import tensorflow as tf\np = tf.keras.utils.get_file('a.zip', origin='https://x.org/a.zip')",
+     "https://x.org/a.zip without `file_hash`"),
+    ("from urllib.request import urlretrieve as fetch\nfetch('https://x.org/a.csv', 'a.csv')", "https://x.org/a.csv"),
+    ("URL = 'https://x.org/data'\n!curl -O {URL}/a.csv", "https://x.org/data (from `URL`)"),
+    ("url = 'https://x.org/data.zip'\n!wget $url", "https://x.org/data.zip (from `url`)"),
+    ("!wget -O out.zip {source}", "the URL in `{source}`"),
+])
+def test_downloads_by_library_helpers_and_through_variables(code, needle):
+    (f,) = lint(code, "unverified-download")
+    assert needle in f.message, f.message
+
+
+@pytest.mark.parametrize("code", [
+    "from sklearn.datasets import fetch_openml\nX = fetch_openml('mnist_784', version=1)",
+    "from sklearn.datasets import fetch_openml\nX = fetch_openml(data_id=554)",
+    "from sklearn.datasets import fetch_california_housing\nd = fetch_california_housing()",
+    "from tensorflow import keras\n(x, y), _ = keras.datasets.mnist.load_data()",
+    "!curl -o {out} https://x.org/a.csv && sha256sum -c a.sha256",
+    "# !wget {url}",
+])
+def test_downloads_that_check_what_they_get_are_fine(code):
+    assert lint(code, "unverified-download") == []
+
+
+def test_a_url_name_is_the_binding_that_reaches_the_call():
+    nb = make_notebook("def mirror(name):\n    url = 'https://mirror.example/' + name\n    return url",
+                       "import pandas as pd\nurl = 'data/local.csv'\ndf = pd.read_csv(url)",
+                       "url = 'https://real.example/x.csv'\ndf2 = pd.read_csv(url)",
+                       "def load(url):\n    return pd.read_csv(url)")
+    found = lint_notebook(nb, LintConfig(select=("unverified-download",)))
+    assert [(f.cell, f.message) for f in found] == \
+        [(2, "`read_csv` reads https://real.example/x.csv over the network with no checksum")]
