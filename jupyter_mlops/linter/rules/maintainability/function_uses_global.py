@@ -23,6 +23,8 @@ _FUNCTION_MAKERS = frozenset({
     "operator.attrgetter", "operator.methodcaller",
 })
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Import, ast.ImportFrom, ast.Return, ast.Pass,
+           ast.Delete, ast.Raise, ast.Assert, ast.Global, ast.Nonlocal, ast.Break, ast.Continue)
 
 
 class FunctionUsesGlobal(Rule):
@@ -157,7 +159,8 @@ def _aliases(ctx: LintContext, names: set[str], known: set[str]) -> set[str]:
                 for n in (n for target in targets for n in ast.walk(target)):
                     if isinstance(n, ast.Name) and n.id in names:
                         values.setdefault(n.id, []).append(None)
-            stack.extend(ast.iter_child_nodes(node))
+            if not isinstance(node, _SIMPLE):  # only compound statements hold statements
+                stack.extend(n for n in ast.iter_child_nodes(node) if isinstance(n, (ast.stmt, ast.excepthandler)))
     qualname = ctx.analysis.qualname
     found: set[str] = set()
     for _ in range(3):  # an alias of an alias

@@ -104,8 +104,7 @@ class MissingRandomState(Rule):
             sig = takes_random_state(qual)
             if sig is None:
                 continue
-            parent = a.parent(call)
-            if set_elsewhere and isinstance(parent, ast.Assign) and \
+            if set_elsewhere and isinstance(parent := a.parent(call), ast.Assign) and \
                     any(isinstance(t, ast.Name) and t.id in set_elsewhere for t in parent.targets):
                 continue
             if any(k.arg in ("random_state", None) for k in call.keywords) \
@@ -113,13 +112,11 @@ class MissingRandomState(Rule):
                 continue
             if "random_state" in sig.positional and len(call.args) > sig.positional.index("random_state"):
                 continue
-            if _given_to_seeding_ensemble(ctx, a, call):
-                continue
             if numpy_seeded is not None and numpy_seeded < (cell.index, call.lineno):
                 continue  # random_state=None draws from NumPy's global generator, seeded above
             name = qual.rsplit(".", 1)[-1]
             verdict = randomness_used(name, call, sig if sig.module else None)
-            if not verdict.random:
+            if not verdict.random or _given_to_seeding_ensemble(ctx, a, call):
                 continue
             seed = seed_before(seeds, cell.index, call.lineno) or str(ctx.config.seed)
             fix = None

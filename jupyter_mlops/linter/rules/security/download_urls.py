@@ -108,7 +108,7 @@ class Urls:
     def named(self, name: str, cell: Cell, a: CellAnalysis, at: ast.AST | int) -> str | None:
         """The URL `name` holds at `at` (a node, or a line of the cell)."""
         line = at if isinstance(at, int) else getattr(at, "lineno", 0)
-        func = _enclosing_function(a, at) if not isinstance(at, int) else None
+        func = _enclosing_function(a, at) if not isinstance(at, int) and a.nodes(*_FUNCTIONS) else None
         if func is not None:
             args = func.args
             if name in {p.arg for p in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
