@@ -103,6 +103,11 @@ def _method_keeps(method: str, call: ast.Call, name: str) -> bool:
                    for k in call.keywords)
     if method in ("reshape", "view"):
         return not _grows(call.args, call.keywords, name)
+    if method == "replace" and len(call.args) == 2 and not call.keywords:
+        # Removing a character: none is left to remove on a re-run (a longer pattern could form anew).
+        old, new = call.args
+        return isinstance(old, ast.Constant) and isinstance(old.value, str) and len(old.value) == 1 \
+            and isinstance(new, ast.Constant) and new.value == ""
     return method in _METHODS
 
 
