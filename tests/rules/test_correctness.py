@@ -136,7 +136,7 @@ def test_non_idempotent_cells():
     ("df = df.join(other)", True), ("y = np.expand_dims(y, 0)", True), ("x = x.values", True),
     ("df['c'] = df['c'].astype(int)", False), ("df['c'] = df['c'] * 2", True), ("s = s.str.strip()", False),
     ("df.index = pd.to_datetime(df.index)", False), ("df = df.sort_values('a').dropna()", False),
-    ("w = w[ids]", True), ("t = t.replace('¡', '').replace('¿', '')", False), ("t = t.replace('a', 'aa')", True), ("df = df.apply(lambda df: df + 1)", True),
+    ("w = w[ids]", True), ("model = model.to(device)", False), ("y = torch.from_numpy(y).float()", True), ("t = t.replace('¡', '').replace('¿', '')", False), ("t = t.replace('a', 'aa')", True), ("df = df.apply(lambda df: df + 1)", True),
     ("s = s.apply(lambda v: v.lower())", False), ("s = s.apply(cap)", False), ("s = s.apply(price)", True),
     # The right-hand `x` is the comprehension's own variable, not the earlier cell's.
     ("x = sorted([x for x in items])", False),

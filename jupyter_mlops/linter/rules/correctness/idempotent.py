@@ -16,6 +16,8 @@ _METHODS = frozenset({
     "lower", "upper", "strip", "lstrip", "rstrip", "title", "casefold", "normalize", "to_datetime", "capitalize",
     "to_numeric", "assign", "rename", "rename_axis", "set_axis", "cache", "prefetch",
     "drop_nulls", "fill_null", "fill_nan", "select", "cast", "fit",
+    # PyTorch: moving to a device or dtype, or switching mode, again changes nothing.
+    "to", "cuda", "cpu", "eval", "float", "double", "half", "bfloat16", "detach", "contiguous",
 })
 # Calls f(x, ...) that are idempotent in x.
 _FUNCTIONS = frozenset({
