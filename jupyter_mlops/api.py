@@ -17,7 +17,8 @@ from .linter.engine import discover, lint_file, lint_notebook, lint_paths as _li
 from .linter.findings import FileResult, Finding, LintReport, Severity
 from .linter.fixes import FixOutcome, NotebookFixResult, fix_notebook, fix_paths as _fix_paths
 from .linter.report import FORMATS as REPORT_FORMATS, render
-from .linter.rule import Rule, all_rules, get_rule
+from .linter.registry import all_rules, get_rule
+from .linter.rule import Rule
 from .notebook import Notebook, load_notebook, notebook_from_json, parse_ipynb, parse_percent_script
 
 PathLike = str | os.PathLike[str]
