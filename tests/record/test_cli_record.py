@@ -3,6 +3,7 @@ exit 0 / 1 (refused, failed verification) / 2 (usage), one-line errors."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -152,6 +153,7 @@ def test_read_only_project_one_line_error_nothing_changed(flow, project, tmp_pat
         prefix = []
         for f in [project.root, *project.root.rglob("*")]:
             os.chmod(f, 0o555 if f.is_dir() else 0o444)
+    gc.collect()  # the in-process flow's ledger connections close (and checkpoint) now, not mid-test
     before = {f: f.read_bytes() for f in project.state_dir.rglob("*") if f.is_file()}
     model = tmp_path / "model.onnx"
     try:
