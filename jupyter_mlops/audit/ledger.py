@@ -129,7 +129,10 @@ def _user() -> str:
 
 def _sqlite_problem(path: Path, exc: Exception) -> LedgerError:
     text = str(exc)
-    if "readonly" in text or "read-only" in text:
+    # WAL mode must create its index beside the file: in a read-only folder SQLite only says
+    # "unable to open database file".
+    unwritable = "unable to open" in text and not os.access(path.parent, os.W_OK)
+    if "readonly" in text or "read-only" in text or unwritable:
         return LedgerError(f"{path}: cannot write the ledger: the file or its folder is read-only")
     if "not a database" in text or "malformed" in text or "disk image" in text:
         return LedgerError(f"{path}: not a readable ledger ({text}); nothing was changed")
