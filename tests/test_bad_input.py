@@ -15,38 +15,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from nbtest import code_cell as code, dump_json as dump, raw_notebook as nb, run_cli as cli
 from jupyter_mlops import api
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_file, lint_notebook
 from jupyter_mlops.notebook.model import Notebook
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def nb(cells: list[Any], language: str = "python", **top: Any) -> dict[str, Any]:
-    meta = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
-            "language_info": {"name": "python"}}
-    if language != "python":
-        meta = {"kernelspec": {"name": language.lower(), "language": language, "display_name": language},
-                "language_info": {"name": language.lower()}}
-    return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5, **top}
-
-
-def code(source: Any, count: int | None = None, **extra: Any) -> dict[str, Any]:
-    return {"cell_type": "code", "execution_count": count, "metadata": {}, "outputs": [],
-            "source": source, **extra}
-
-
-def dump(path: Path, obj: Any) -> None:
-    path.write_text(json.dumps(obj, indent=1), encoding="utf-8")
 
 
 def digests(folder: Path) -> dict[str, str]:

@@ -8,13 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nbtest import REPO, write_ipynb
+from nbtest import run_cli as run, write_ipynb
 
-CLI = [sys.executable, "-m", "jupyter_mlops.cli"]
-
-
-def run(*args, cwd=None):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def test_json_report_follows_the_stable_schema(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from nbtest import REPO, write_ipynb
+from nbtest import REPO, run_cli as cli, write_ipynb
 from jupyter_mlops import api
 from jupyter_mlops.linter.report import FORMATS
 from jupyter_mlops.linter.report.file_positions import IpynbLineMap
@@ -23,12 +23,6 @@ SCHEMA = json.loads((REPO / "jupyter_mlops/linter/report/schemas/sarif-schema-2.
 
 # Findings for sure: y is never defined, the cell ran out of order, x += 1 is not idempotent.
 HAZARDS = ["import os\nx = 1", "print(y)\nx += 1", "z = 'héllo, wörld'  # ünïcode\nprint(zz)"]
-
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, env=env, timeout=120)
 
 
 def validate(log: dict) -> None:
