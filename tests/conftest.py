@@ -28,3 +28,18 @@ def corpus_report():
     report = api.lint_paths([CORPUS], config=api.LintConfig())
     assert not RULE_FAILURES.messages, RULE_FAILURES.messages[:10]  # no rule raised on any notebook
     return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line on what the docs examples test ran and skipped (tests/test_docs_examples.py)."""
+    import sys
+    module = sys.modules.get("test_docs_examples")
+    tally = getattr(module, "TALLY", None)
+    if tally is None or not (tally.run or tally.checked or tally.skipped):
+        return
+    terminalreporter.write_line(
+        f"docs examples: {tally.run} blocks run, {tally.checked} checked (toml/yaml/jsonc), "
+        f"{len(tally.skipped)} skipped as marked, {tally.pip_lines} `pip install` lines skipped, "
+        f"from {tally.pages} pages")
+    for skipped in tally.skipped:
+        terminalreporter.write_line(f"  skipped: {skipped}")
