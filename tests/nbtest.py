@@ -109,6 +109,44 @@ def code_cell(source: Any, count: int | None = None, **extra: Any) -> dict[str, 
             "source": source, **extra}
 
 
+def pathological_sources() -> dict[str, str]:
+    """Sources that stress a parser or a tree walk (deep nesting, huge expressions, long chains)."""
+    return {
+        "parens": "x = " + "(" * 1000 + "1" + ")" * 1000,
+        "plus": "x = " + "+".join(["1"] * 100_000),
+        "lists": "x = " + "[" * 1000 + "]" * 1000,
+        "attrs": "x = a" + ".b" * 50_000,
+        "nots": "x = " + "not " * 10_000 + "True",
+        "lambdas": "f = " + "lambda: " * 5_000 + "1",
+        "strings": "s = " + " ".join(['"a"'] * 100_000),
+        "dict": "d = {" + ", ".join(f"'k{i}': {i}" for i in range(50_000)) + "}",
+        "elifs": "if a:\n pass\n" + "".join(f"elif a == {i}:\n pass\n" for i in range(10_000)),
+        "indent": "".join("    " * i + "if True:\n" for i in range(99)) + "    " * 99 + "pass",
+    }
+
+
+def write_enormous_notebooks(folder: Path) -> dict[str, str]:
+    """About 50 MB of notebooks a linter must survive (huge outputs, 5,000 cells, a 20,000-line
+    cell, pathological_sources()), for tests/test_bad_input.py and benchmarks/pathological_inputs.py.
+    Returns each file's name and the undefined name its last cell reads (which must be found)."""
+    blob = "iVBORw0KGgo" * 2_500_000  # ~27 MB of base64-ish image data
+    stream = ["x" * 999 + "\n"] * 20_000  # ~20 MB of printed text
+    dump_json(folder / "huge_outputs.ipynb", raw_notebook([
+        code_cell("print(undefined_huge)", 1, outputs=[
+            {"output_type": "stream", "name": "stdout", "text": stream},
+            {"output_type": "display_data", "metadata": {}, "data": {"image/png": blob}}]),
+        code_cell("y = 2", 2)]))
+    dump_json(folder / "five_thousand_cells.ipynb", raw_notebook(
+        [code_cell(f"v{i} = {i}\nprint(v{i} + 1)", i + 1) for i in range(4999)]
+        + [code_cell("print(undefined_last)", 5000)]))
+    dump_json(folder / "long_cell.ipynb", raw_notebook([code_cell(
+        "\n".join(f"w{i} = {i} * 2" for i in range(20_000)) + "\nprint(undefined_long)")]))
+    dump_json(folder / "pathological.ipynb", raw_notebook(
+        [code_cell(src) for src in pathological_sources().values()] + [code_cell("print(undefined_patho)")]))
+    return {"huge_outputs.ipynb": "undefined_huge", "five_thousand_cells.ipynb": "undefined_last",
+            "long_cell.ipynb": "undefined_long", "pathological.ipynb": "undefined_patho"}
+
+
 # -- notebooks in memory ---------------------------------------------------------------------
 
 

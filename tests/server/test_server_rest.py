@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pytest_jupyter.jupyter_server import *
 from tornado.httpclient import HTTPClientError
 
 from nbtest import notebook_json, write_ipynb
+import jupyter_mlops
 from jupyter_mlops import api
 
 MAX_BODY = 300_000
@@ -65,7 +67,8 @@ def test_version_reports_api_and_settings(call):
     code, reply = call("version")
     assert code == 200
     assert reply["name"] == "jupyter-mlops"
-    assert reply["version"] == api.__dict__.get("__version__", reply["version"])
+    # The installed distribution's version, as `jupyter-mlops --version` prints it.
+    assert reply["version"] == version("jupyter-mlops") == jupyter_mlops.__version__
     assert reply["api_version"] == 1
     assert reply["settings"]["max_body_size"] == MAX_BODY
     assert reply["rules"] == len(api.list_rules())
