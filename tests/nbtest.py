@@ -43,6 +43,32 @@ def console_script(name: str) -> Path:
     return Path(sys.executable).parent / name
 
 
+# -- the project as a user's pip builds it ----------------------------------------------------
+
+# What `pip install .` needs: the sources, with the front end prebuilt (as in a release).
+PACKAGE_FILES = ["pyproject.toml", "README.md", "install.json", ".pre-commit-hooks.yaml",
+                 "jupyter_mlops", "lsp_server/jupyter_mlops_lsp", "templates", "jupyter-config"]
+
+
+def copy_package_sources(dest: Path) -> Path:
+    """A copy of the files that build the distribution (skips the test when the JupyterLab front
+    end was never built here: `pip install -e .` builds it)."""
+    import shutil
+
+    import pytest
+
+    if not (REPO / "jupyter_mlops" / "labextension" / "package.json").is_file():
+        pytest.skip("the front end is not built (pip install -e . builds it)")
+    for name in PACKAGE_FILES:
+        src, dst = REPO / name, dest / name
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    return dest
+
+
 # -- notebooks on disk -----------------------------------------------------------------------
 
 # A cell for `notebook_json`: a code cell's source; (kind, source) or (kind, source, tags);
