@@ -385,3 +385,43 @@ def test_reports_of_results_built_without_their_notebook(project: Path):
     bare = api.LintReport(files=[api.FileResult(r.path, r.findings, r.error) for r in report.files])
     assert sarif_log(bare, root=project) == sarif_log(report, root=project)
     assert api.render_report(bare, "github") == api.render_report(report, "github")
+
+
+def test_sarif_rule_properties_for_github_code_scanning(project: Path):
+    log = json.loads(cli("lint", "hazards.ipynb", "--format", "sarif", cwd=project).stdout)
+    run = log["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    by_id = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    for info in api.list_rules():
+        props = by_id[info.code]["properties"]
+        assert props["tags"] == [info.category], info.code
+        if info.category == "security":
+            # GitHub ranks alerts by this CVSS-like score: errors high, warnings medium.
+            assert props["security-severity"] == {"error": "8.0", "warning": "5.5", "info": "2.0"}[info.severity]
+            assert 0 < float(props["security-severity"]) <= 10
+        else:
+            assert "security-severity" not in props, info.code
+    assert any(r.category == "security" for r in api.list_rules())
+    # Columns count code points: the finding after "héllo, wörld" and "ünïcode" points at `zz`.
+    zz = [r for r in run["results"] if r["properties"]["rule"] == "undefined-name" and r["properties"]["cell"] == 2]
+    region = zz[0]["locations"][0]["physicalLocation"]["region"]
+    line = (project / "hazards.ipynb").read_text(encoding="utf-8").split("\n")[region["startLine"] - 1]
+    assert line[region["startColumn"] - 1:region["endColumn"] - 1] == "zz"
+
+
+SECRETS = {
+    "ghp_8fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uI": 'GITHUB_TOKEN = "ghp_8fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uI"',
+    "AKIAQ3EGUSHX7KWPVJ5M": 'aws_key = "AKIAQ3EGUSHX7KWPVJ5M"',
+    "Hunter2Secret": 'url = "postgresql://bob:Hunter2Secret@db:5432/x"',
+    "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0": 'openai.api_key = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0"',
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_no_report_format_echoes_a_secret(tmp_path: Path, fmt: str):
+    write_ipynb(tmp_path / "s.ipynb", ["import openai", *SECRETS.values()])
+    proc = cli("lint", "s.ipynb", "--format", fmt, cwd=tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and out.count("NB40") >= len(SECRETS), out
+    for secret in SECRETS:
+        assert secret not in out and secret[4:-4] not in out, (fmt, secret)
