@@ -102,3 +102,16 @@ def start_lab(base: Path, jupyterlab_lsp: bool = False) -> Lab:
             time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"jupyter lab did not start in 60 s:\n{log.read_text()[-3000:]}")
+
+
+def big_notebook(n: int) -> dict:
+    """n code cells of plain arithmetic, with a hard-coded home-directory path every 50th."""
+    cells = []
+    for i in range(n):
+        source = (f"value_{i} = {i} * 2\nresult_{i} = value_{i} + 1\nprint(result_{i})"
+                  if i % 50 else f"model_{i} = load('/home/bob/models/m{i}.bin')")
+        cells.append({"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": source,
+                      "execution_count": None, "outputs": []})
+    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                                        "display_name": "Python 3"}},
+            "nbformat": 4, "nbformat_minor": 5}
