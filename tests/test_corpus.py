@@ -18,7 +18,8 @@ import pytest
 from nbtest import CORPUS, REPO, check_positions, run_cli
 from jupyter_mlops.linter.findings import FileResult
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("corpus"),
+              pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]
 
 
 @pytest.fixture

@@ -137,7 +137,9 @@ def _check_jsonc(block: Block) -> None:
     assert ours <= known, f"{block.id}: settings the VS Code extension does not declare: {ours - known}"
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
+# A page's blocks run in order on one worker under pytest-xdist (`--dist loadgroup`).
+@pytest.mark.parametrize("block", [pytest.param(b, id=b.id, marks=pytest.mark.xdist_group(b.page))
+                                   for b in BLOCKS])
 def test_docs_example(block: Block, pages: Pages):
     if block.skip:
         TALLY.skipped.append(f"{block.id} ({block.skip})")

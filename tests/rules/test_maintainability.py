@@ -189,6 +189,7 @@ def test_untitled_applies_to_non_python_kernels():
 # -- the real corpus: no crash, and findings point at real code ------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("corpus")  # the one corpus lint, on one worker
 def test_corpus_findings_point_at_real_lines(corpus_report):
     # The session's one lint of the corpus with every rule (tests/conftest.py).
     report = corpus_report

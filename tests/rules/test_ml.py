@@ -374,6 +374,7 @@ def test_safe_exports(code):
 # -- the real corpus -------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("corpus")  # the one corpus lint, on one worker
 def test_corpus_lints_without_crashing(corpus_report):
     # The session's one lint of the corpus with every rule (tests/conftest.py).
     report = corpus_report
