@@ -244,8 +244,9 @@ def test_teaching_mode_shows_each_findings_lesson_inline(page, lab):
     why = page.evaluate("async () => (await (await fetch('/jupyter-mlops/api/v1/rules/NB401', "
                         "{headers: {Authorization: 'token ' + window.jupyterapp.serviceManager"
                         ".serverSettings.token}})).json()).markdown")
-    first_words = why.split("## Why is this bad?")[1].strip().split("\n")[0][:40]
-    assert first_words in " ".join(lesson.text_content().split())
+    first_words = " ".join(why.split("## Why is this bad?")[1].strip().split("\n")[0].split()[:5])
+    # The lesson's text arrives after its title (fetched once per rule): wait for it.
+    lesson.locator(".jp-mlops-teach-body", has_text=first_words).wait_for()
     assert page.locator(".jp-mlops-teach").count() == page.locator(FINDING).count()
     # It is a setting: it stays on for the next notebook opened, until toggled off.
     open_notebook(page, lab, "queries.ipynb")
