@@ -17,7 +17,8 @@ from .linter.engine import discover, lint_file, lint_notebook, lint_paths as _li
 from .linter.findings import FileResult, Finding, LintReport, Severity
 from .linter.fixes import FixOutcome, NotebookFixResult, fix_notebook, fix_paths as _fix_paths
 from .linter.report import FORMATS as REPORT_FORMATS, render
-from .linter.rule import Rule, all_rules, get_rule
+from .linter.registry import all_rules, get_rule
+from .linter.rule import Rule
 from .notebook import Notebook, load_notebook, notebook_from_json, parse_ipynb, parse_percent_script
 
 PathLike = str | os.PathLike[str]
@@ -154,10 +155,51 @@ def productionise(notebook: PathLike | Notebook, out_dir: PathLike | None = None
     return _productionise(notebook, out_dir, name, check=check, progress=progress, cancel=cancel)
 
 
+# -- the record (audit ledger, data snapshots, model registry) -----------------------------------
+# Loaded on first use, so linting never pays for cryptography; see docs/audit.md, docs/data.md
+# and docs/registry.md.
+_RECORD = {
+    "ArtifactStore": "audit", "Entry": "audit", "Ledger": "audit", "environment_lock": "audit",
+    "git_state": "audit", "kinds": "audit", "Checkpoint": "audit.checkpoint",
+    "make_checkpoint": "audit.checkpoint", "VerifyReport": "audit.verify", "verify_ledger": "audit.verify",
+    "Snapshot": "data", "diff_snapshots": "data", "get_snapshot": "data", "list_snapshots": "data",
+    "snapshot": "data", "subject_hash": "data", "verify_snapshot": "data", "Project": "project",
+    "GateRefused": "registry", "ModelVersion": "registry", "Registry": "registry",
+}
+
+
+def trace(name: str, version: int | None = None, project: PathLike | None = None):
+    """The audit trace of a model version (latest when `version` is None): code, data, people."""
+    from .registry import Registry
+    return Registry(project).trace(name, version)
+
+
+def export_in_toto(out_dir: PathLike, name: str | None = None, project: PathLike | None = None):
+    """DSSE-signed in-toto provenance for every registered version (of `name`) into `out_dir`."""
+    from .registry import Registry
+    return Registry(project).export_in_toto(out_dir, name)
+
+
+def __getattr__(name: str) -> Any:
+    module = _RECORD.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(f"{__package__}.{module}"),
+                    "verify" if name == "verify_ledger" else name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "CellCache", "FileResult", "Finding", "FixOutcome", "LintConfig", "LintReport", "Notebook",
     "NotebookFixResult", "REPORT_FORMATS", "RuleInfo", "Severity", "config_from_table", "discover",
     "exit_status", "explain", "fix_notebook", "fix_paths", "lint", "lint_file", "lint_notebook",
     "lint_paths", "lint_source", "list_rules", "load_notebook", "notebook_from_json", "render_report",
     "plan_productionise", "productionise", "resolve_config",
+    # the record
+    "ArtifactStore", "Checkpoint", "Entry", "GateRefused", "Ledger", "ModelVersion", "Project",
+    "Registry", "Snapshot", "VerifyReport", "diff_snapshots", "environment_lock", "get_snapshot",
+    "git_state", "kinds", "list_snapshots", "make_checkpoint", "snapshot", "subject_hash",
+    "verify_ledger", "verify_snapshot", "trace", "export_in_toto",
 ]

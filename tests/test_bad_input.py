@@ -335,7 +335,8 @@ def test_percent_scripts_with_bad_bytes(tmp_path: Path):
 
 CRASHING_RULE = '''
 import sys
-from jupyter_mlops.linter.rule import Rule, register
+from jupyter_mlops.linter.registry import register
+from jupyter_mlops.linter.rule import Rule
 from jupyter_mlops.cli import main
 
 @register

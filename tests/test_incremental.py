@@ -11,7 +11,7 @@ from nbtest import make_notebook
 from jupyter_mlops.analysis import CellCache
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
-from jupyter_mlops.linter.rule import all_rules
+from jupyter_mlops.linter.registry import all_rules
 from jupyter_mlops.notebook.model import Cell, Notebook
 
 SNIPPETS = [

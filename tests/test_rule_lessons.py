@@ -7,7 +7,7 @@ import pytest
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.lessons import example_notebook
-from jupyter_mlops.linter.rule import all_rules
+from jupyter_mlops.linter.registry import all_rules
 
 RULES = all_rules()
 

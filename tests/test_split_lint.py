@@ -17,8 +17,8 @@ from jupyter_mlops.errors import NotebookReadError
 from jupyter_mlops.linter import split
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import discover, lint_notebook
-from jupyter_mlops.linter.rule import all_rules
-from jupyter_mlops.linter.rules import ml
+from jupyter_mlops.linter.registry import all_rules
+from jupyter_mlops.linter.rules.ml import leakage_flow
 from jupyter_mlops.linter.split import HELPER_RULES, SplitLinter
 from jupyter_mlops.notebook.loader import load_notebook
 from jupyter_mlops.notebook.model import Cell, Notebook
@@ -165,8 +165,8 @@ def test_every_rule_that_reads_the_dataflow_is_in_the_helpers_share(monkeypatch)
     """The dataflow is the costliest shared pass: built in both processes, the split would gain
     nothing. This process's share must never build it."""
     built = []
-    original = ml.DataFlow.run
-    monkeypatch.setattr(ml.DataFlow, "run", lambda self: built.append(1) or original(self))
+    original = leakage_flow.DataFlow.run
+    monkeypatch.setattr(leakage_flow.DataFlow, "run", lambda self: built.append(1) or original(self))
     here = {r.name for r in all_rules()} - HELPER_RULES
     nb = notebook(LEAKY + ["import joblib\nmodel = 1\njoblib.dump(model, 'm.pkl')", "model.fit(X_test, y_test)"])
     lint_notebook(nb, ALL, CellCache(), rules=here)

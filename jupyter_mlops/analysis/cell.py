@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from threading import Lock, RLock
 
 from ..notebook.ipython import PythonSource, to_python
@@ -25,13 +26,22 @@ class CellAnalysis:
     python: PythonSource
     tree: ast.Module | None
     scope: CellScope
+    # The first error of a cell that does not parse as a whole. Its other statements are still
+    # analysed (`tree` holds them); `unparsed` is the text of those that could not be read.
     syntax_error: SyntaxProblem | None = None
+    unparsed: str = ""
     _parents: dict[int, ast.AST] | None = field(default=None, repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
     _code_lines: list[str] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
+        """The cell parses as a whole."""
+        return self.tree is not None and self.syntax_error is None
+
+    @property
+    def analysed(self) -> bool:
+        """There is a tree to analyse: the whole cell, or the statements recovered from it."""
         return self.tree is not None
 
     def nodes(self, *types: type) -> list:
@@ -81,6 +91,51 @@ class CellAnalysis:
 
 _EMPTY = PythonSource(code="")
 
+# Lines that continue the statement above them rather than start one.
+_CONTINUES = re.compile(r"^(?:[)\]}]|(?:else|elif|except|finally)\b)")
+_MAX_TRIES = 400  # parses spent recovering one cell: a pathological cell stays unanalysed
+
+
+def _recover(code: str, parse) -> tuple[str, ast.Module, str] | None:
+    """Statement-by-statement recovery of a cell that does not parse as a whole (a Python 2
+    `print`, a pasted shell line, a typo): every top-level statement that parses on its own
+    (or with the lines that continue it) is kept, the others become blank lines so that every
+    position stays where it is. Returns (code, tree, unparsed text), or None when nothing parses."""
+    lines = code.split("\n")
+    starts = [i for i, line in enumerate(lines)
+              if line[:1] not in ("", " ", "\t", "#") and not _CONTINUES.match(line)
+              and not (i and lines[i - 1].rstrip().endswith("\\"))]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = starts[1:] + [len(lines)]
+    chunks = list(zip(starts, bounds))
+    keep = [False] * len(lines)
+    tries, i = 0, 0
+    while i < len(chunks):
+        start = chunks[i][0]
+        for j in range(i, min(len(chunks), i + 30)):
+            tries += 1
+            if tries > _MAX_TRIES:
+                return None
+            try:
+                parse("\n".join(lines[start:chunks[j][1]]))
+            except (SyntaxError, ValueError):
+                continue
+            for k in range(start, chunks[j][1]):
+                keep[k] = True
+            i = j + 1
+            break
+        else:
+            i += 1
+    if not any(keep[k] and lines[k].strip() for k in range(len(lines))):
+        return None
+    kept = "\n".join(line if keep[k] else "" for k, line in enumerate(lines))
+    unparsed = "\n".join(line for k, line in enumerate(lines) if not keep[k])
+    try:
+        return kept, parse(kept), unparsed
+    except (SyntaxError, ValueError):
+        return None
+
 
 # Warning filters are process-wide state that catch_warnings swaps in and out; the language
 # server and the JupyterLab door analyse cells in worker threads, so only one thread at a time
@@ -120,7 +175,15 @@ def _analyse(source: str, parse) -> CellAnalysis:
         lines = source.split("\n")
         line = min(max(exc.lineno or 1, 1), len(lines))
         col = min(max((exc.offset or 1) - 1, 0), len(lines[line - 1]))
-        return CellAnalysis(source, python, None, CellScope(), SyntaxProblem(line, col, msg))
+        problem = SyntaxProblem(line, col, msg)
+        recovered = _recover(python.code, parse)
+        if recovered is not None:
+            code, tree, unparsed = recovered
+            try:
+                return CellAnalysis(source, replace(python, code=code), tree, analyse_scopes(tree), problem, unparsed)
+            except (RecursionError, MemoryError):
+                pass
+        return CellAnalysis(source, python, None, CellScope(), problem, python.code)
     except (RecursionError, MemoryError):
         return CellAnalysis(source, python, None, CellScope(),
                             SyntaxProblem(1, 0, "too deeply nested to analyse"))

@@ -9,13 +9,18 @@ from functools import cached_property
 
 from ..notebook.model import Cell, Notebook
 from .cell import DEFAULT_CACHE, CellAnalysis, CellCache
-from .names import BUILTIN_NAMES, is_provided
+from .names import BUILTIN_NAMES, is_provided, star_exports
 from .scopes import Use
 
 _Name, _Attribute = ast.Name, ast.Attribute
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 # Magics that bring names into the namespace we cannot see.
 _OPAQUE_MAGICS = {"run", "pylab", "store", "load", "load_ext", "sql", "R", "Rpull"}
+# Cell magics whose body is not Python. The body of any other cell magic we do not analyse
+# (`%%backend tensorflow`, a notebook's own `@register_cell_magic`) may well be Python that runs:
+# the names in it are unknown rather than missing.
+_NOT_PYTHON_CELLS = {"bash", "sh", "zsh", "script", "system", "html", "HTML", "javascript", "js", "latex",
+                     "markdown", "svg", "perl", "ruby", "writefile", "file", "sql", "R", "octave", "julia"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class NotebookAnalysis:
         """A view that iterates only the given cells but answers notebook-wide questions
         (imports, definitions, qualified names) for the whole notebook."""
         view = NotebookAnalysis(self.notebook, {i: self.cells[i] for i in indices if i in self.cells})
-        for name in ("imports", "definitions", "opaque", "maybe_defined"):
+        for name in ("imports", "definitions", "opaque", "maybe_defined", "_unparsed_names"):
             view.__dict__[name] = getattr(self, name)
         view.whole = self.whole
         return view
@@ -70,7 +75,7 @@ class NotebookAnalysis:
         found = self.__dict__.get("_parsed")
         if found is None:
             found = self.__dict__["_parsed"] = [(c, a) for c, a in self.code()
-                                                if a.ok and not a.python.foreign]
+                                                if a.analysed and not a.python.foreign]
         return list(found)
 
     # -- names ----------------------------------------------------------------------------
@@ -95,12 +100,22 @@ class NotebookAnalysis:
 
     @cached_property
     def maybe_defined(self) -> frozenset[str]:
-        """Identifiers in cells that do not parse: they might define any of them."""
-        names: set[str] = set()
-        for _, a in self.code():
-            if not a.ok:
-                names.update(_IDENT.findall(a.source))
-        return frozenset(names)
+        """Identifiers in the parts of cells that do not parse: they might define any of them."""
+        return frozenset(self._unparsed_names)
+
+    @cached_property
+    def _unparsed_names(self) -> dict[str, int]:
+        """Identifier -> index of the first cell whose unparsed text holds it (or that runs its
+        body through a cell magic we do not read)."""
+        names: dict[str, int] = {}
+        for cell, a in self.code():
+            text = a.unparsed if a.syntax_error is not None else ""
+            magic = a.python.cell_magic
+            if a.python.foreign and magic is not None and magic.name not in _NOT_PYTHON_CELLS:
+                text = "\n".join(a.source.split("\n")[magic.line:])
+            for name in _IDENT.findall(text) if text else ():
+                names.setdefault(name, cell.index)
+        return names
 
     @cached_property
     def opaque(self) -> bool:
@@ -156,9 +171,19 @@ class NotebookAnalysis:
         issues: list[FlowIssue] = []
         defined: set[str] = set()
         opaque = self.opaque
+        unparsed = self._unparsed_names
+        starred: set[str] = set()  # names star imports above bind (those we can list)
         for cell, a in self.parsed():
+            for module in a.scope.star_imports:
+                starred |= star_exports(module) or set()
             for use in a.scope.uses:
                 if use.name in defined or is_provided(use.name):
+                    continue
+                # A cell above (or this cell's own lines) that does not parse may define it:
+                # unknown, not missing.
+                if unparsed and unparsed.get(use.name, cell.index + 1) <= cell.index:
+                    continue
+                if use.name in starred:
                     continue
                 where = tuple(self.definitions.get(use.name, ()))
                 if where:

@@ -358,7 +358,7 @@ def _walrus_targets(comprehension: ast.AST, add) -> None:
 class ScopeVisitor:
     """Walks one cell's module once, filling a CellScope."""
 
-    __slots__ = ("bound", "hidden", "module", "nodes", "result", "scope")
+    __slots__ = ("bound", "hidden", "local", "module", "nodes", "result", "scope")
 
     def __init__(self) -> None:
         self.result = CellScope()
@@ -369,6 +369,9 @@ class ScopeVisitor:
         # Comprehension targets that read names (`for a[i] in ...`) are not visited; counted
         # so that visit_Assign knows when its record of visited names is incomplete.
         self.hidden = 0
+        # ids of the Name nodes read that a comprehension or lambda binds (`x` in `[x for x in a]`):
+        # such a read is not of the module-level name, so `x = f([x for x in a])` is no self-update.
+        self.local: set[int] = set()
 
     # -- entry ----------------------------------------------------------------------------
     def run(self, tree: ast.Module) -> CellScope:
@@ -466,6 +469,7 @@ class ScopeVisitor:
                 break
             # Class bodies are invisible to the functions nested in them.
             if (first or scope.kind != "class") and name in scope.names:
+                self.local.add(id(node))
                 return
             first = False
             scope = scope.parent  # type: ignore[assignment]
@@ -523,12 +527,13 @@ class ScopeVisitor:
             kind = type(target)
             if kind is _Name:
                 if reads is None:
+                    local = self.local
                     if complete:
-                        reads = {n.id for n in names[start:end] if isinstance(n.ctx, _Load)} \
-                            if end > start else set()
+                        reads = {n.id for n in names[start:end] if isinstance(n.ctx, _Load)
+                                 and id(n) not in local} if end > start else set()
                     else:
                         reads = {n.id for n in _walk(value)
-                                 if type(n) is _Name and isinstance(n.ctx, _Load)}
+                                 if type(n) is _Name and isinstance(n.ctx, _Load) and id(n) not in local}
                 if target.id in reads:
                     self._mutate(target.id, node, "self-assign")
             elif kind is _Subscript or kind is _Attribute:

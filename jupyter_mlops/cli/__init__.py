@@ -21,6 +21,9 @@ COMMANDS = (
     "lint",
     "rule",
     "productionise",
+    "audit",
+    "data",
+    "model",
 )
 
 

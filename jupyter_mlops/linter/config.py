@@ -14,7 +14,8 @@ else:  # pragma: no cover
 
 from ..errors import ConfigError, UnknownRuleError
 from .findings import Severity
-from .rule import CATEGORIES, Rule, all_rules
+from .registry import all_rules
+from .rule import CATEGORIES, Rule
 
 _TOP_KEYS = {"select", "ignore", "extend-select", "fail-level", "exclude", "data-dir", "seed"}
 

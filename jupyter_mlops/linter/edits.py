@@ -114,9 +114,10 @@ def node_text(analysis: CellAnalysis, node: ast.AST) -> str:
     return "\n".join([lines[line - 1][col:], *lines[line:end_line - 1], lines[end_line - 1][:end_col]])
 
 
-def after_import_of(ctx: LintContext, module: str) -> tuple[Cell, int]:
+def after_import_of(ctx: LintContext, module: str, binds: str | None = None) -> tuple[Cell, int]:
     """Where setup lines for `module` go: after the top-level import block that first imports
-    it (so the line never runs before its import), else `import_insertion_point`."""
+    it (so the line never runs before its import), else `import_insertion_point`. With `binds`,
+    the import must bind that local name (`from tensorflow import keras` for `keras`)."""
     prefix = module + "."
     for cell, a in ctx.analysis.whole.parsed():
         body = a.tree.body if a.tree is not None else []
@@ -126,6 +127,10 @@ def after_import_of(ctx: LintContext, module: str) -> tuple[Cell, int]:
             names = ([alias.name for alias in stmt.names] if isinstance(stmt, ast.Import)
                      else [f"{stmt.module or ''}.{alias.name}" for alias in stmt.names])
             if not any(n == module or n.startswith(prefix) for n in names) or getattr(stmt, "level", 0):
+                continue
+            if binds is not None and binds not in {alias.asname or (alias.name.split(".")[0] if
+                                                   isinstance(stmt, ast.Import) else alias.name)
+                                                   for alias in stmt.names}:
                 continue
             last = stmt
             for nxt in body[i + 1:]:

@@ -1,14 +1,15 @@
-"""The rule base class, the registry, and the lesson each rule's docstring carries."""
+"""The rule base class and the lesson each rule's docstring carries (the rules themselves are
+found by `registry`)."""
 
 from __future__ import annotations
 
 import ast
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from .findings import Applicability, Finding, Fix, Severity
+from .findings import Applicability, Finding, Severity
 
 if TYPE_CHECKING:
     from .context import LintContext
@@ -111,36 +112,6 @@ class Rule:
     @classmethod
     def url(cls) -> str:
         return DOCS_URL.format(name=cls.name)
-
-
-_REGISTRY: dict[str, type[Rule]] = {}
-
-
-def register(cls: type[Rule]) -> type[Rule]:
-    for attr in ("code", "name", "category", "summary"):
-        if not getattr(cls, attr, None):
-            raise TypeError(f"{cls.__name__} lacks {attr}")
-    if cls.category not in CATEGORIES:
-        raise TypeError(f"{cls.__name__}: unknown category {cls.category}")
-    clash = _REGISTRY.get(cls.name) or next((r for r in _REGISTRY.values() if r.code == cls.code), None)
-    if clash is not None and clash is not cls:
-        raise TypeError(f"{cls.__name__}: name or code already used by {clash.__name__}")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def all_rules() -> list[type[Rule]]:
-    from . import rules  # noqa: F401  (importing registers every rule)
-    return sorted(_REGISTRY.values(), key=lambda r: r.code)
-
-
-def get_rule(selector: str) -> type[Rule] | None:
-    """Find a rule by kebab-case name or by code (case-insensitive)."""
-    key = selector.strip()
-    for rule in all_rules():
-        if rule.name == key.lower() or rule.code == key.upper():
-            return rule
-    return None
 
 
 def span_of(node: ast.AST | None) -> tuple[int, int, int, int] | None:

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from jinja2 import Environment
 
 from ..analysis import CellCache
+from ..audit.hooks import record_productionise
 from ..notebook import Notebook, load_notebook
 from ..template_files import environment
 from .capture import run_capture
@@ -180,6 +181,7 @@ def productionise(notebook, out_dir=None, name=None, check: bool = True,
     report = write_files(target, texts, blobs, state, protected)
     state.base = dict(texts)
     save_state(target, state, texts, protected)
+    record_productionise(nb.path, p.notebook_hash, p.package, version, digest, target, check)
 
     result = ProductioniseResult(
         success=True, message="", package_dir=str(target), package=p.package, version=version,

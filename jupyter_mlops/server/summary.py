@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..linter.findings import Finding
-from ..linter.rule import CATEGORIES, all_rules
+from ..linter.registry import all_rules
+from ..linter.rule import CATEGORIES
 
 # How much one finding costs the score. Errors break a production run; infos are advice.
 WEIGHTS = {"error": 8.0, "warning": 3.0, "info": 1.0}

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from jupyter_mlops.errors import UnknownRuleError
 from jupyter_mlops.linter.findings import Edit, Finding, Severity
-from jupyter_mlops.linter.rule import get_rule
+from jupyter_mlops.linter.registry import get_rule
 
 from .documents import DocumentView, Encoder, Slot
 

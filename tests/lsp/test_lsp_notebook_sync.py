@@ -27,7 +27,7 @@ from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.findings import Applicability
 from jupyter_mlops.linter.lessons import example_notebook
-from jupyter_mlops.linter.rule import all_rules
+from jupyter_mlops.linter.registry import all_rules
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -1,4 +1,4 @@
-"""unpinned-install (NB201), wildcard-import (NB202) and notebook-runs-notebook (NB107)."""
+"""Dependency rules: unpinned-install (NB201), wildcard-import (NB202)."""
 
 from __future__ import annotations
 
@@ -263,47 +263,3 @@ def test_pylab_magic_is_a_wildcard_import():
 
 def test_explicit_imports_are_clean():
     assert findings("# %%\nfrom math import pi, sqrt\nimport os.path as osp", "wildcard-import") == []
-
-
-# -- notebook-runs-notebook ---------------------------------------------------------------------
-
-def runs(code: str):
-    return findings("# %%\n" + code, "notebook-runs-notebook")
-
-
-@pytest.mark.parametrize("code, needle", [
-    ("%run ./prepare.ipynb", "runs another notebook"),
-    ("%run helpers.py", "runs a script"),
-    ("%run -i helpers.py", "overwrites this notebook's variables"),
-    ("%run -m mypkg.setup", "runs a module"),
-    ("exec(open('setup.py').read())", "`exec`"),
-    ("import io\nexec(io.open('setup.py').read())", "`exec`"),
-    ("from pathlib import Path\nexec(Path('setup.py').read_text())", "`exec`"),
-    ("exec(compile(open('setup.py').read(), 'setup.py', 'exec'))", "`exec`"),
-    ("with open('setup.py') as fh:\n    exec(fh.read())", "`exec`"),
-    ("import import_ipynb\nimport prepare", "imports notebooks"),
-    ("from ipynb.fs.full.prepare import load", "imports notebooks"),
-    ("get_ipython().run_line_magic('run', 'prepare.ipynb')", "run_line_magic"),
-])
-def test_running_other_files_is_reported(code, needle):
-    found = runs(code)
-    assert len(found) == 1 and needle in found[0].message, [f.message for f in found]
-
-
-@pytest.mark.parametrize("code", [
-    "import papermill as pm\npm.execute_notebook('a.ipynb', 'out.ipynb', parameters={'n': 1})",
-    "import nbformat\nfrom nbclient import NotebookClient\nnb = nbformat.read('a.ipynb', as_version=4)\nNotebookClient(nb).execute()",
-    "exec('x = 1')",
-    "text = open('notes.txt').read()",
-    "%load_ext autoreload",
-    "import runpy\nresult = runpy.run_path('train.py')",
-])
-def test_explicit_execution_is_clean(code):
-    assert runs(code) == []
-
-
-def test_run_in_markdown_is_not_code():
-    from jupyter_mlops.notebook.model import Cell, Notebook
-    nb = Notebook(path="n.ipynb", cells=[Cell(0, "markdown", "Use `%run other.ipynb` to ...")])
-    assert findings(nb, "notebook-runs-notebook") == []
-

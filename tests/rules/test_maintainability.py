@@ -202,3 +202,26 @@ def test_corpus_findings_point_at_real_lines(corpus_report):
             assert cell.is_code and 1 <= f.line <= len(cell.source.split("\n")), f
             if f.code == "NB301":
                 assert not re.search(r"https?://", cell.source.split("\n")[f.line - 1][f.column:f.end_column])
+
+
+@pytest.mark.parametrize("binding", [
+    "import tensorflow as tf\nK = tf.keras.backend",
+    "from tensorflow.keras import layers\nDense = layers.Dense",
+    "import functools\ndef scale(x, k):\n    return x * k\ndouble = functools.partial(scale, k=2)",
+    "from functools import partial\nimport math\nlog2 = partial(math.log, base=2)",
+    "import jax\ndef loss(w):\n    return w\ngrad_fn = jax.value_and_grad(loss)",
+    "square = lambda v: v * v",
+    "class Config:\n    size = 3\nSize = Config.size\nC = Config",
+    "import numpy as np\nclip = np.vectorize(min)\nalias = clip",
+])
+def test_functions_modules_and_classes_by_another_name_are_not_reported(binding):
+    name = binding.rsplit("\n", 1)[-1].split(" = ")[0]
+    code = f"# %%\n{binding}\n# %%\ndef use(v):\n    return {name}(v)\n"
+    assert findings(code, "function-uses-global") == []
+
+
+def test_a_name_bound_to_data_anywhere_is_still_reported():
+    code = ("# %%\nimport numpy as np\nscale = np.sqrt\n# %%\nscale = np.arange(3)\n"
+            "# %%\ndef use(v):\n    return scale * v\n")
+    (f,) = findings(code, "function-uses-global")
+    assert "`scale`" in f.message

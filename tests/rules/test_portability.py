@@ -307,3 +307,10 @@ def test_chdir_spelled_with_full_width_letters_is_found():
     """Python reads `os.ｃｈｄｉｒ` as `os.chdir`: the quick text test must not skip the cell."""
     nb = make_notebook("import os", "os.\uff43\uff48\uff44\uff49\uff52('data')")
     assert [f.rule for f in findings(nb, "working-directory-change")] == ["working-directory-change"]
+
+
+@pytest.mark.parametrize("path, where", [("/kaggle/input/train.csv", "Kaggle"), ("/content/drive/x.csv", "Google Colab"),
+                                         ("/home/ana/x.csv", "the author's machine")])
+def test_the_message_names_where_the_path_exists(path, where):
+    (f,) = findings(f"# %%\nimport pandas as pd\ndf = pd.read_csv('{path}')", "hardcoded-absolute-path")
+    assert f.message.endswith(f"exists only on {where}" + (" (its own file system)" if where != "the author's machine" else ""))

@@ -15,9 +15,11 @@ from nbtest import findings, make_notebook
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
 from jupyter_mlops.linter.fixes import fix_notebook
-from jupyter_mlops.linter.rules.security import (
+from jupyter_mlops.linter.secrets import (
     find_secret_formats,
     looks_secret,
+    mask_payload,
+    mask_secrets,
     secret_kind,
 )
 
@@ -455,7 +457,7 @@ def test_noqa_silences_a_known_test_fixture_secret():
 
 
 def test_rules_whose_span_is_a_secret_say_so():
-    from jupyter_mlops.linter.rule import get_rule
+    from jupyter_mlops.linter.registry import get_rule
     assert getattr(get_rule("hardcoded-secret"), "sensitive", False)
     assert getattr(get_rule("credentials-in-url"), "sensitive", False)
 
@@ -503,3 +505,73 @@ def test_urls_behind_escapes_are_followed():
 def test_url_credentials_behind_an_escape_are_found():
     nb = make_notebook('db = "postgresql://bob:Sekr3tPass\\x40db.internal:5432/sales"')
     assert [f.rule for f in findings(nb, "credentials-in-url")] == ["credentials-in-url"]
+
+
+# -- masking for records (the audit ledger masks payloads with these) --------------------------
+
+@pytest.mark.parametrize("label", sorted(TOKENS))
+def test_mask_secrets_hides_every_known_token_and_keeps_the_rest(label):
+    token = TOKENS[label]
+    masked = mask_secrets(f"trained with {token} at lr=0.1")
+    assert token not in masked and token[4:12] not in masked
+    assert masked.startswith("trained with ") and masked.endswith("**** at lr=0.1")
+
+
+def test_mask_secrets_hides_url_and_named_passwords():
+    text = ("db postgresql://ana:Tr0ub4dor3x@db.internal/sales; password=Hunter2-Xq9 "
+            '"api_key": "' + rand(24) + '" max_tokens=512 path=/data/x.csv')
+    masked = mask_secrets(text)
+    assert "Tr0ub4dor3x" not in masked and "Hunter2-Xq9" not in masked and rand(24) not in masked
+    assert "postgresql://ana:****@db.internal" in masked and "max_tokens=512 path=/data/x.csv" in masked
+    assert mask_secrets("nothing to hide: n_estimators=100, token_url=https://x.io") == \
+        "nothing to hide: n_estimators=100, token_url=https://x.io"
+
+
+def test_mask_payload_masks_credential_keys_and_nested_strings():
+    token = TOKENS["Hugging Face token"]
+    payload = {"params": {"lr": 0.1, "db_password": "s3cret-Pw", "n_tokens": 12},
+               "notes": [f"pulled with {token}"], "key": "target", "tags": ("a", "b")}
+    masked = mask_payload(payload)
+    assert masked == {"params": {"lr": 0.1, "db_password": "****", "n_tokens": 12},
+                      "notes": ["pulled with hf_****"], "key": "target", "tags": ("a", "b")}
+    assert payload["params"]["db_password"] == "s3cret-Pw"  # a copy: the caller's value is untouched
+
+
+# -- unverified-download: library helpers, URLs in variables --------------------------------------
+
+@pytest.mark.parametrize("code, needle", [
+    ("import seaborn as sns\ntips = sns.load_dataset('tips')", "`tips` from the seaborn-data repository"),
+    ("from sklearn.datasets import fetch_openml\nX = fetch_openml('mnist_784')", "without a `version`"),
+    ("from sklearn.datasets import fetch_file\np = fetch_file('https://x.org/a.csv')", "without `sha256`"),
+    ("import tensorflow as tf\np = tf.keras.utils.get_file('a.zip', origin='https://x.org/a.zip')",
+     "https://x.org/a.zip without `file_hash`"),
+    ("from urllib.request import urlretrieve as fetch\nfetch('https://x.org/a.csv', 'a.csv')", "https://x.org/a.csv"),
+    ("URL = 'https://x.org/data'\n!curl -O {URL}/a.csv", "https://x.org/data (from `URL`)"),
+    ("url = 'https://x.org/data.zip'\n!wget $url", "https://x.org/data.zip (from `url`)"),
+    ("!wget -O out.zip {source}", "the URL in `{source}`"),
+])
+def test_downloads_by_library_helpers_and_through_variables(code, needle):
+    (f,) = lint(code, "unverified-download")
+    assert needle in f.message, f.message
+
+
+@pytest.mark.parametrize("code", [
+    "from sklearn.datasets import fetch_openml\nX = fetch_openml('mnist_784', version=1)",
+    "from sklearn.datasets import fetch_openml\nX = fetch_openml(data_id=554)",
+    "from sklearn.datasets import fetch_california_housing\nd = fetch_california_housing()",
+    "from tensorflow import keras\n(x, y), _ = keras.datasets.mnist.load_data()",
+    "!curl -o {out} https://x.org/a.csv && sha256sum -c a.sha256",
+    "# !wget {url}",
+])
+def test_downloads_that_check_what_they_get_are_fine(code):
+    assert lint(code, "unverified-download") == []
+
+
+def test_a_url_name_is_the_binding_that_reaches_the_call():
+    nb = make_notebook("def mirror(name):\n    url = 'https://mirror.example/' + name\n    return url",
+                       "import pandas as pd\nurl = 'data/local.csv'\ndf = pd.read_csv(url)",
+                       "url = 'https://real.example/x.csv'\ndf2 = pd.read_csv(url)",
+                       "def load(url):\n    return pd.read_csv(url)")
+    found = lint_notebook(nb, LintConfig(select=("unverified-download",)))
+    assert [(f.cell, f.message) for f in found] == \
+        [(2, "`read_csv` reads https://real.example/x.csv over the network with no checksum")]

@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from ..._version import __version__
 from ..findings import FileResult, Finding, LintReport
-from ..rule import Rule, all_rules
+from ..registry import all_rules
+from ..rule import Rule
 from .file_positions import FilePositions
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -6,7 +6,7 @@ from collections import Counter
 
 from ...notebook.loader import load_notebook
 from ...errors import NotebookReadError
-from ..rule import get_rule
+from ..registry import get_rule
 from ..findings import FileResult, Finding, LintReport
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}

@@ -85,7 +85,7 @@ def calls_in(ctx: LintContext, cells: list[tuple[Cell, CellAnalysis]] | None
         return ctx.calls()
     qualname = ctx.qualname
     return [(cell, a, call, qualname(call.func)) for cell, a in cells
-            if a.ok and not a.python.foreign for call in a.nodes(ast.Call)]
+            if a.analysed and not a.python.foreign for call in a.nodes(ast.Call)]
 
 
 def summaries(ctx: LintContext, rule: str, cells: list[tuple[Cell, CellAnalysis]],

@@ -1,15 +1,15 @@
-"""Rule: a notebook that runs another notebook or script inside its own namespace."""
+"""Rule NB107 notebook-runs-notebook: a notebook that runs another notebook or script inside its own namespace."""
 
 from __future__ import annotations
 
 import ast
 from typing import Iterable
 
-from ...notebook.ipython import shell_words
-from ..context import LintContext
-from ..findings import Finding, Severity
-from ..rule import Rule, register
-from ._shell import calls_ending
+from ....notebook.ipython import shell_words
+from ...context import LintContext
+from ...findings import Finding, Severity
+from ...rule import Rule
+from .._shell import calls_ending
 
 _OPENERS = {"open", "io.open", "codecs.open"}
 _NOTEBOOK_IMPORTERS = ("import_ipynb", "nbimporter", "ipynb.fs")
@@ -52,7 +52,6 @@ def _reads_file(ctx: LintContext, node: ast.AST) -> bool:
     return False
 
 
-@register
 class NotebookRunsNotebook(Rule):
     """Notebook runs another notebook or script inside itself (`%run`, `exec(open(...).read())`).
 

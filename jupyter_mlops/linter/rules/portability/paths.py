@@ -1,4 +1,4 @@
-"""Rules: portability (does the notebook run anywhere but the author's machine?)."""
+"""Absolute path literals in a notebook, and the fix that makes them relative to a data directory."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Iterable
 
-from ...analysis import CellAnalysis
-from ...notebook.model import Cell
-from ..context import LintContext
-from ..edits import import_insertion_point, insert_lines
-from ..findings import Applicability, Edit, Finding, Fix, Severity
-from ..rule import Rule, register
-from ._incremental import memo
-from ._shell import calls_ending, commands_in_cell
+from ....analysis import CellAnalysis
+from ....notebook.model import Cell
+from ...context import LintContext
+from ...edits import import_insertion_point, insert_lines
+from ...findings import Applicability, Edit, Fix
+from .._incremental import memo
+
 
 DATA_DIR = "DATA_DIR"
 # Locations that exist on one person's machine or one hosted service only. Each prefix must be
@@ -205,7 +203,7 @@ def _name_used_as_string(ctx: LintContext, name: str) -> bool:
     return False
 
 
-def _existing_data_dir(ctx: LintContext) -> tuple[bool, str | None]:
+def existing_data_dir(ctx: LintContext) -> tuple[bool, str | None]:
     """(is DATA_DIR defined, the default directory when defined as this rule's fix writes it)."""
     if DATA_DIR not in ctx.analysis.definitions:
         return False, None
@@ -231,7 +229,7 @@ def _local_import(ctx: LintContext, qualified: str) -> str | None:
     return None
 
 
-class _DataDirFixer:
+class DataDirFixer:
     """Rewrites path literals under one data directory to `DATA_DIR / "relative"`."""
 
     def __init__(self, ctx: LintContext, literals: list[PathLiteral]) -> None:
@@ -240,7 +238,7 @@ class _DataDirFixer:
         self.default: str | None = None  # DATA_DIR's value when the variable is not set
         self.kind = "posix"
         self.header: list[Edit] = []
-        defined, existing = _existing_data_dir(ctx)
+        defined, existing = existing_data_dir(ctx)
         if defined:
             if existing is not None:
                 self.data_dir, self.kind = existing, path_kind(existing) or "posix"
@@ -340,138 +338,3 @@ class _DataDirFixer:
             if body.startswith(base + sep):
                 return m.group(1) + m.group(2) + body[len(base) + 1:]
         return None  # escapes in the prefix: the source text differs from the value
-
-
-@register
-class HardcodedAbsolutePath(Rule):
-    """String literal is an absolute path on the author's machine.
-
-    ## What it does
-    Reports string literals (and f-strings) that are absolute paths into places that exist on
-    one machine only: home directories (`/home/...`, `/Users/...`, `/root/...`,
-    `C:\\Users\\...`), mounted drives (`/mnt/...`, `/media/...`, `/Volumes/...`, `D:/...`,
-    `\\\\server\\share`), and hosted notebook services (`/content/...` on Colab,
-    `/kaggle/...`, `/dbfs/...`), also as `file://` URLs. Comments, docstrings, web URLs, and
-    sentences that merely mention a path are not reported, and neither is the default in
-    `os.environ.get("DATA_DIR", "/home/ana/data")`.
-
-    ## Why is this bad?
-    The notebook runs only where that exact directory exists: on a colleague's laptop, in CI,
-    in a container or on a scheduler it fails with `FileNotFoundError` before doing anything
-    useful. The path also leaks a user name and the layout of a private machine, and every
-    move of the data means editing code scattered over many cells.
-
-    The unsafe fix rewrites each path under the notebook's common data directory to
-    `DATA_DIR / "relative/part"`, and defines once, after the imports,
-    `DATA_DIR = Path(os.environ.get("DATA_DIR", "<that directory>"))`. The directory is
-    `data-dir` from `[tool.jupyter-mlops]` when set. Where the path is used as a string
-    (concatenated, formatted, compared, given to `glob.glob` or `sys.path`) it becomes
-    `os.path.join(DATA_DIR, ...)` instead, so string operations keep working. It is unsafe because code may still rely on the value
-    being a `str`; review the diff.
-
-    ## Example
-    ```python
-    import pandas as pd
-    train = pd.read_csv("/home/ana/projects/churn/data/train.csv")
-    ```
-
-    ## Use instead
-    ```python
-    import os
-    from pathlib import Path
-    import pandas as pd
-    DATA_DIR = Path(os.environ.get("DATA_DIR", "/home/ana/projects/churn/data"))
-    train = pd.read_csv(DATA_DIR / "train.csv")
-    ```
-
-    ## References
-    - [The Twelve-Factor App: III. Config (store config in the environment)](https://12factor.net/config)
-    - [Python docs: pathlib](https://docs.python.org/3/library/pathlib.html)
-    - [Python docs: os.environ](https://docs.python.org/3/library/os.html#os.environ)
-    """
-
-    code = "NB301"
-    name = "hardcoded-absolute-path"
-    category = "portability"
-    severity = Severity.WARNING
-    summary = "a string literal is an absolute path that exists on one machine only"
-    hint = "build paths from a configurable data directory (DATA_DIR) or relative to the project"
-    fix = Applicability.UNSAFE
-
-    def check(self, ctx: LintContext) -> Iterable[Finding]:
-        literals = path_literals(ctx)
-        if not literals:
-            return
-        fixer = _DataDirFixer(ctx, literals)
-        for lit in literals:
-            shown = lit.text if len(lit.text) <= 80 else lit.text[:77] + "..."
-            if lit.kind == "url":
-                message = f"`file://` URL to `{shown}` exists only on the author's machine"
-            else:
-                message = f"absolute path `{shown}` exists only on the author's machine"
-            yield ctx.at_node(lit.cell, lit.analysis, lit.node, message, fix=fixer.fix(lit))
-
-
-@register
-class WorkingDirectoryChange(Rule):
-    """Notebook changes its working directory (`os.chdir`, `%cd`).
-
-    ## What it does
-    Reports `os.chdir(...)` (however `os` or `chdir` was imported), the `%cd` and `%pushd`
-    magics, and a `!cd dir` line on its own, which runs in a throw-away shell and changes
-    nothing. `!cd dir && make` is fine: the directory change is part of that one command.
-
-    ## Why is this bad?
-    Every relative path in every later cell now depends on whether, and how many times, the
-    cell that changed directory ran. Re-running `%cd data` or `os.chdir("..")` moves again, so
-    the notebook reads different files depending on its run history, and Restart & Run All,
-    papermill or a job started from another directory fails with `FileNotFoundError`. A
-    package built from the notebook changes the directory of whatever process imports it.
-
-    ## Example
-    ```python
-    import os
-    import pandas as pd
-    os.chdir("data")
-    sales = pd.read_csv("sales.csv")
-    ```
-
-    ## Use instead
-    ```python
-    from pathlib import Path
-    import pandas as pd
-    DATA = Path("data")
-    sales = pd.read_csv(DATA / "sales.csv")
-    ```
-
-    ## References
-    - [Python docs: os.chdir](https://docs.python.org/3/library/os.html#os.chdir)
-    - [IPython: the %cd magic](https://ipython.readthedocs.io/en/stable/interactive/magics.html#magic-cd)
-    - [Python docs: pathlib](https://docs.python.org/3/library/pathlib.html)
-    """
-
-    cell_local = True
-    code = "NB302"
-    name = "working-directory-change"
-    category = "portability"
-    severity = Severity.WARNING
-    summary = "the notebook changes its working directory (`os.chdir`, `%cd`)"
-    hint = "keep the working directory; build paths from a base directory (`Path(...) / name`)"
-
-    def check(self, ctx: LintContext) -> Iterable[Finding]:
-        for cell, a, call, name in calls_ending(ctx, {"chdir", "fchdir"}):
-            if name in ("os.chdir", "os.fchdir"):
-                yield ctx.at_node(cell, a, call, f"`{name}` changes the working directory of every "
-                                  "later cell; re-running it moves again")
-        for cell, a in ctx.analysis.code():
-            for magic in a.python.magics:
-                if magic.kind == "line_magic" and magic.name in ("cd", "pushd"):
-                    target = f" {magic.args}" if magic.args else ""
-                    yield ctx.at(cell, f"`%{magic.name}{target}` changes the working directory of "
-                                 "every later cell; re-running it moves again", magic.line)
-            for command in commands_in_cell(cell, a):
-                if command.magic.kind == "system" and command.alone and command.words \
-                        and command.words[0].text == "cd":
-                    yield ctx.at(cell, "`!cd` runs in a throw-away shell and changes nothing for "
-                                 "later cells; the notebook keeps its old directory",
-                                 command.magic.line)

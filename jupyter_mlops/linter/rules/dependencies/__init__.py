@@ -1,0 +1,1 @@
+"""Rules NB2xx: the environment the notebook needs cannot be rebuilt."""

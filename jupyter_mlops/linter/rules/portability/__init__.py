@@ -1,0 +1,1 @@
+"""Rules NB3xx: code that works only on the author's machine."""

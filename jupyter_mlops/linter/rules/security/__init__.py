@@ -1,0 +1,1 @@
+"""Rules NB4xx: secrets in code, untrusted code and data, injection."""
