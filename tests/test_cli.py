@@ -8,13 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nbtest import REPO, write_ipynb
+from nbtest import console_script, run_cli as run, write_ipynb
 
-CLI = [sys.executable, "-m", "jupyter_mlops.cli"]
-
-
-def run(*args, cwd=None):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def test_json_report_follows_the_stable_schema(tmp_path):
@@ -114,3 +109,97 @@ def test_text_report_never_echoes_a_secret(tmp_path):
     assert "NB401" in out.stdout and "NB402" in out.stdout
     assert token not in out.stdout and token[4:] not in out.stdout
     assert "Hunter2Secret" not in out.stdout
+
+
+def test_diff_prints_each_fixed_cell_as_a_unified_diff_and_writes_nothing(tmp_path):
+    nb = write_ipynb(tmp_path / "train.ipynb", [
+        "from sklearn.model_selection import train_test_split\nimport pandas as pd",
+        "df = pd.read_csv('data.csv')\nX_train, X_test = train_test_split(df, test_size=0.2)",
+        "print(X_train.shape)"])
+    before = nb.read_bytes()
+    out = run("lint", nb.name, "--diff", cwd=tmp_path)
+    assert out.returncode == 1, out.stderr  # there is something to fix
+    assert out.stdout.splitlines() == [
+        "--- train.ipynb:cell 2",
+        "+++ train.ipynb:cell 2",
+        "@@ -1,2 +1,2 @@",
+        " df = pd.read_csv('data.csv')",
+        "-X_train, X_test = train_test_split(df, test_size=0.2)",
+        "+X_train, X_test = train_test_split(df, test_size=0.2, random_state=42)",
+    ]
+    assert nb.read_bytes() == before
+    # --fix applies exactly that; a second --diff has nothing left to show.
+    assert run("lint", nb.name, "--fix", "--select", "missing-random-state", cwd=tmp_path).returncode == 0
+    assert "random_state=42" in nb.read_text()
+    again = run("lint", nb.name, "--diff", cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.strip() == ""
+
+
+def test_jupyter_mlops_runs_as_a_jupyter_subcommand(tmp_path):
+    """`jupyter mlops ...`: the `jupyter` command finds `jupyter-mlops` on PATH and runs it."""
+    import os
+    jupyter = console_script("jupyter")
+    env = {**os.environ, "PATH": f"{jupyter.parent}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1"}
+    nb = write_ipynb(tmp_path / "a.ipynb", ["total = price * 3", "price = 10"])
+    version = subprocess.run([str(jupyter), "mlops", "--version"], capture_output=True, text=True, env=env, timeout=120)
+    assert version.returncode == 0 and version.stdout.startswith("jupyter-mlops "), version.stderr
+    lint = subprocess.run([str(jupyter), "mlops", "lint", nb.name, "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert lint.returncode == 1, lint.stderr
+    assert [f["code"] for f in json.loads(lint.stdout)["files"][0]["findings"]] == ["NB103"]
+    assert json.loads(lint.stdout) == json.loads(run("lint", nb.name, "--format", "json", cwd=tmp_path).stdout)
+
+
+def test_discovery_skips_node_modules_pycache_and_excluded_folders(tmp_path):
+    write_ipynb(tmp_path / "notebooks" / "a.ipynb", ["x = 1"])
+    for skipped in ("node_modules/pkg", "__pycache__", "notebooks/scratch", ".venv"):
+        write_ipynb(tmp_path / skipped / "b.ipynb", ["x = 1"])
+    (tmp_path / "__pycache__" / "mod.py").write_text("# %%\nx = 1\n")
+    write_ipynb(tmp_path / "notebooks" / "a.nbconvert.ipynb", ["x = 1"])
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.jupyter-mlops]\nexclude = ["scratch", "*.nbconvert.ipynb"]\n')
+    out = run("lint", ".", "--format", "json", cwd=tmp_path)
+    assert [e["path"] for e in json.loads(out.stdout)["files"]] == ["notebooks/a.ipynb"]
+    # Named explicitly, an excluded-by-folder file is still linted (nothing is silently dropped).
+    out = run("lint", "node_modules/pkg/b.ipynb", "--format", "json", cwd=tmp_path)
+    assert [e["path"] for e in json.loads(out.stdout)["files"]] == ["node_modules/pkg/b.ipynb"]
+
+
+def test_extend_select_adds_to_the_configured_selection(tmp_path):
+    write_ipynb(tmp_path / "a.ipynb", ["print(undefined_x)", "import os\nos.chdir('/tmp')"])
+    (tmp_path / "pyproject.toml").write_text('[tool.jupyter-mlops]\nselect = ["undefined-name"]\n')
+
+    def codes(*args):
+        out = run("lint", "a.ipynb", "--format", "json", *args, cwd=tmp_path)
+        return sorted(f["code"] for f in json.loads(out.stdout)["files"][0]["findings"])
+
+    assert codes() == ["NB104"]
+    assert codes("--extend-select", "working-directory-change") == ["NB104", "NB302"]
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.jupyter-mlops]\nselect = ["undefined-name"]\nextend-select = ["NB302"]\n')
+    assert codes() == ["NB104", "NB302"]
+    assert codes("--select", "NB3") == ["NB302"]  # --select replaces, extend-select still adds
+
+
+def test_config_option_reads_that_file_instead_of_the_nearest(tmp_path):
+    write_ipynb(tmp_path / "work" / "a.ipynb", ["print(undefined_x)", "import os\nos.chdir('/tmp')"])
+    (tmp_path / "work" / "pyproject.toml").write_text('[tool.jupyter-mlops]\nselect = ["NB104"]\n')
+    (tmp_path / "ci.toml").write_text('[tool.jupyter-mlops]\nselect = ["NB302"]\nfail-level = "error"\n')
+    nearest = run("lint", "work/a.ipynb", "--format", "json", cwd=tmp_path)
+    assert [f["code"] for f in json.loads(nearest.stdout)["files"][0]["findings"]] == ["NB104"]
+    chosen = run("lint", "work/a.ipynb", "--format", "json", "--config", "ci.toml", cwd=tmp_path)
+    assert [f["code"] for f in json.loads(chosen.stdout)["files"][0]["findings"]] == ["NB302"]
+    assert chosen.returncode == 0  # NB302 is a warning, below ci.toml's fail level
+    missing = run("lint", "work/a.ipynb", "--config", "nope.toml", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope.toml" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_color_always_never_and_auto(tmp_path):
+    nb = write_ipynb(tmp_path / "a.ipynb", ["print(undefined_x)"])
+    always = run("lint", nb.name, "--color", "always", cwd=tmp_path).stdout
+    never = run("lint", nb.name, "--color", "never", cwd=tmp_path).stdout
+    auto = run("lint", nb.name, cwd=tmp_path).stdout  # a pipe, not a terminal
+    assert "\x1b[" in always and "\x1b[" not in never and "\x1b[" not in auto
+    import re
+    assert re.sub(r"\x1b\[[0-9;]*m", "", always) == never
+    assert run("lint", nb.name, "--color", "sometimes", cwd=tmp_path).returncode == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nbtest import make_notebook
 from jupyter_mlops.analysis import CellCache
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
@@ -47,11 +48,6 @@ SNIPPETS = [
 ALL = LintConfig()
 
 
-def notebook(sources: list[str]) -> Notebook:
-    return Notebook(path="nb.ipynb", cells=[Cell(index=i, cell_type="code", source=s, id=f"id{i}")
-                                            for i, s in enumerate(sources)])
-
-
 def as_dicts(found):
     return [f.to_dict() for f in found]
 
@@ -68,8 +64,8 @@ def test_some_rules_are_cell_local():
 def test_incremental_lint_equals_a_full_lint(start, edits):
     cache = CellCache()
     sources = list(start)
-    assert as_dicts(lint_notebook(notebook(sources), ALL, cache)) == \
-        as_dicts(lint_notebook(notebook(sources), ALL, CellCache()))
+    assert as_dicts(lint_notebook(make_notebook(*sources), ALL, cache)) == \
+        as_dicts(lint_notebook(make_notebook(*sources), ALL, CellCache()))
     for op, where, text in edits:
         i = where % (len(sources) + (op == "insert"))
         if op == "edit" and sources:
@@ -78,8 +74,8 @@ def test_incremental_lint_equals_a_full_lint(start, edits):
             sources.insert(i, text)
         elif op == "delete" and len(sources) > 1:
             del sources[i % len(sources)]
-        incremental = lint_notebook(notebook(sources), ALL, cache)
-        full = lint_notebook(notebook(sources), ALL, CellCache())
+        incremental = lint_notebook(make_notebook(*sources), ALL, cache)
+        full = lint_notebook(make_notebook(*sources), ALL, CellCache())
         assert as_dicts(incremental) == as_dicts(full)
 
 
@@ -163,7 +159,7 @@ def test_an_edit_far_from_the_leak_keeps_its_report():
     sources = [FLOW_SNIPPETS[0], FLOW_SNIPPETS[2], FLOW_SNIPPETS[3], "total = 1", FLOW_SNIPPETS[4]]
 
     def leaks():
-        nb = notebook(sources)
+        nb = make_notebook(*sources)
         found = [f for f in lint_notebook(nb, ALL, cache) if f.rule == "preprocessing-leakage"]
         assert as_dicts(found) == as_dicts([f for f in lint_notebook(nb, ALL, CellCache())
                                             if f.rule == "preprocessing-leakage"])
@@ -225,11 +221,11 @@ def test_reused_results_survive_a_cell_analysis_being_evicted():
     sources = [FLOW_SNIPPETS[0], "import numpy as np", "def draw():\n    return np.random.rand(2)",
                FLOW_SNIPPETS[2], FLOW_SNIPPETS[3], FLOW_SNIPPETS[4], "np.random.seed(0)",
                "model = RandomForestClassifier()\nmodel.fit(X_test, y_test)"]
-    lint_notebook(notebook(sources), ALL, cache)
+    lint_notebook(make_notebook(*sources), ALL, cache)
     cache._items.clear()  # as if evicted: the next lint analyses every cell again
     sources[3] = FLOW_SNIPPETS[2] + "\nz = 1"
-    found = as_dicts(lint_notebook(notebook(sources), ALL, cache))
-    assert found == as_dicts(lint_notebook(notebook(sources), ALL, CellCache()))
+    found = as_dicts(lint_notebook(make_notebook(*sources), ALL, cache))
+    assert found == as_dicts(lint_notebook(make_notebook(*sources), ALL, CellCache()))
     assert {f["rule"] for f in found} >= {"preprocessing-leakage", "fit-on-test-data"}
 
 
@@ -240,7 +236,7 @@ def test_typing_in_the_imports_keeps_one_saved_state_per_rule_and_notebook():
     body = [FLOW_SNIPPETS[2], FLOW_SNIPPETS[3], FLOW_SNIPPETS[4], "URL = 'https://example.com/d.csv'"]
     line = "import numpy as numerical_python"
     for end in range(len("import n"), len(line) + 1):
-        lint_notebook(notebook([FLOW_SNIPPETS[0] + "\n" + line[:end], *body]), ALL, cache)
+        lint_notebook(make_notebook(FLOW_SNIPPETS[0] + "\n" + line[:end], *body), ALL, cache)
     kept = [k for k in cache._states if k[0] in ("by-cell", "summaries", "ml.data_flow")]
     assert len(kept) <= 4
 
@@ -283,11 +279,11 @@ def _cells_checked(monkeypatch) -> list[set[int]]:
 def test_typing_a_new_variable_rechecks_only_that_cell(monkeypatch):
     cells = [f"v{i} = eval(text_{i})\nprint(v{i})" for i in range(40)]
     cache = CellCache()
-    lint_notebook(notebook(cells), ALL, cache)
+    lint_notebook(make_notebook(*cells), ALL, cache)
     seen = _cells_checked(monkeypatch)
     for typed in ("n", "ne", "new", "new_"):  # each keystroke defines a different name
         cells[20] = f"{typed} = eval(text)"
-        found = lint_notebook(notebook(cells), ALL, cache)
+        found = lint_notebook(make_notebook(*cells), ALL, cache)
         assert sum(f.rule == "eval-exec" for f in found) == 40
     assert seen == [{20}] * 4
 
@@ -295,10 +291,10 @@ def test_typing_a_new_variable_rechecks_only_that_cell(monkeypatch):
 def test_redefining_a_name_rechecks_the_cells_that_mention_it(monkeypatch):
     cells = ["s = 'x'", "y = eval(s)", "z = eval('1')", "w = 2"]
     cache = CellCache()
-    assert sum(f.rule == "eval-exec" for f in lint_notebook(notebook(cells), ALL, cache)) == 2
+    assert sum(f.rule == "eval-exec" for f in lint_notebook(make_notebook(*cells), ALL, cache)) == 2
     seen = _cells_checked(monkeypatch)
     cells[3] = "def eval(x):\n    return x"  # the builtin is shadowed: no more eval-exec anywhere
-    found = lint_notebook(notebook(cells), ALL, cache)
+    found = lint_notebook(make_notebook(*cells), ALL, cache)
     assert [f for f in found if f.rule == "eval-exec"] == []
     assert seen == [{1, 2, 3}]  # the cells that say `eval`; cell 0 is not looked at again
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import re
-from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from nbtest import CORPUS
+from nbtest import CORPUS, RULE_FAILURES, check_positions
 from jupyter_mlops.errors import NotebookReadError
 from jupyter_mlops.linter.config import LintConfig
 from jupyter_mlops.linter.engine import lint_notebook
@@ -163,48 +161,11 @@ def mutated(draw) -> dict[str, Any] | Any:
     return nb
 
 
-class RuleFailures(logging.Handler):
-    """The engine logs a rule that raised (and carries on without a traceback); tests fail on it."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-RULE_FAILURES = RuleFailures()
-logging.getLogger("jupyter_mlops.linter.engine").addHandler(RULE_FAILURES)
-
-
 def lint(nb: Notebook) -> list[Finding]:
     RULE_FAILURES.messages.clear()
     found = lint_notebook(nb, CONFIG)
     assert not RULE_FAILURES.messages, RULE_FAILURES.messages
     return found
-
-
-def check_positions(nb: Notebook, found: list[Finding]) -> None:
-    for f in found:
-        assert f.message and "\n" not in f.rule
-        if f.cell is None:
-            assert f.line is None or f.line >= 1
-            continue
-        assert 0 <= f.cell < len(nb.cells), f
-        cell = nb.cells[f.cell]
-        assert f.cell_id == cell.id
-        if f.line is None:
-            continue
-        lines = cell.source.split("\n")
-        assert 1 <= f.line <= len(lines), (f, len(lines))
-        assert f.column is not None and 0 <= f.column <= len(lines[f.line - 1]), (f, lines[f.line - 1])
-        if f.end_line is not None:
-            assert f.line <= f.end_line <= len(lines), (f, len(lines))
-            if f.end_column is not None:
-                assert 0 <= f.end_column <= len(lines[f.end_line - 1]), (f, lines[f.end_line - 1])
-                if f.end_line == f.line:
-                    assert f.end_column >= f.column, f
 
 
 def load_or_error(load, *args) -> Notebook | None:

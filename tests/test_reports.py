@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from nbtest import REPO, write_ipynb
+from nbtest import REPO, copy_package_sources, run_cli as cli, write_ipynb
 from jupyter_mlops import api
 from jupyter_mlops.linter.report import FORMATS
 from jupyter_mlops.linter.report.file_positions import IpynbLineMap
@@ -23,12 +23,6 @@ SCHEMA = json.loads((REPO / "jupyter_mlops/linter/report/schemas/sarif-schema-2.
 
 # Findings for sure: y is never defined, the cell ran out of order, x += 1 is not idempotent.
 HAZARDS = ["import os\nx = 1", "print(y)\nx += 1", "z = 'héllo, wörld'  # ünïcode\nprint(zz)"]
-
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, env=env, timeout=120)
 
 
 def validate(log: dict) -> None:
@@ -326,36 +320,63 @@ def _hooks() -> list[dict]:
 
 
 def test_pre_commit_manifest_is_valid():
-    hooks = {h["id"]: h for h in _hooks()}
+    from identify.identify import ALL_TAGS  # pre-commit's own file-type tags
+    from pre_commit.clientlib import load_manifest  # and its manifest schema
+
+    hooks = {h["id"]: h for h in load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
     main = hooks["jupyter-mlops"]
     assert main["entry"] == "jupyter-mlops lint" and main["language"] == "python"
     assert main["types_or"] == ["jupyter"]
     assert hooks["jupyter-mlops-percent"]["types_or"] == ["python"]
-    try:  # pre-commit's own schema and file-type tags, when pre-commit is installed
-        from identify.identify import ALL_TAGS
-        from pre_commit.clientlib import load_manifest
-    except ImportError:
-        return
     assert {t for h in hooks.values() for t in h["types_or"]} <= ALL_TAGS
-    load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
 
 
-def test_pre_commit_entry_runs_on_staged_files(tmp_path: Path):
-    # pre-commit runs `entry` with the staged file names appended; the console script is what
-    # `language: python` installs, so run the one installed in this environment.
-    words = _hooks()[0]["entry"].split()
-    script = Path(sys.executable).parent / words[0]
-    if not script.exists():
-        pytest.skip("console script not installed in this environment")
-    bad = write_ipynb(tmp_path / "bad.ipynb", ["print(undefined_thing)"])
-    good = write_ipynb(tmp_path / "good.ipynb", ["x = 1", "print(x)"], counts=[1, 2])
-    env = {**os.environ, "NO_COLOR": "1"}
-    failing = subprocess.run([str(script), *words[1:], bad.name, good.name], cwd=tmp_path,
-                             capture_output=True, text=True, env=env, timeout=120)
-    assert failing.returncode == 1 and "bad.ipynb:cell 1:1:7: NB104" in failing.stdout
-    passing = subprocess.run([str(script), *words[1:], good.name], cwd=tmp_path,
-                             capture_output=True, text=True, env=env, timeout=120)
-    assert passing.returncode == 0, passing.stdout
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+                    "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.slow  # builds and installs this project into pre-commit's own virtualenv (~20 s)
+def test_pre_commit_try_repo_runs_the_hook_on_staged_notebooks(tmp_path: Path):
+    """The real `pre-commit try-repo`: it clones the hook repository, creates its virtualenv,
+    `pip install`s the project into it and runs the hook on the staged files. Offline: the
+    project's dependencies come from this environment (PYTHONPATH), nothing from an index."""
+    import sysconfig
+
+    hook_repo = copy_package_sources(tmp_path / "hook-repo")
+    _git("init", "-q", cwd=hook_repo)
+    _git("add", "-A", "-f", cwd=hook_repo)
+    _git("commit", "-q", "-m", "hooks", cwd=hook_repo)
+
+    project = tmp_path / "project"
+    write_ipynb(project / "notebooks" / "train.ipynb",
+                ["import pandas as pd", "df = pd.read_csv('/home/ana/data/train.csv')\nprint(undefined_model)"])
+    write_ipynb(project / "notebooks" / "clean.ipynb", ["x = 1", "print(x)"], counts=[1, 2])
+    (project / "README.md").write_text("not a notebook\n")
+    _git("init", "-q", cwd=project)
+    _git("add", "-A", cwd=project)
+
+    env = {**os.environ, "NO_COLOR": "1", "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+           "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",  # sic: "0" turns isolation off "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+           "PYTHONPATH": sysconfig.get_paths()["purelib"], "PRE_COMMIT_COLOR": "never"}
+    pre_commit = [sys.executable, "-m", "pre_commit"]
+    failing = subprocess.run([*pre_commit, "try-repo", str(hook_repo), "jupyter-mlops", "--verbose"],
+                             cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    out = failing.stdout + failing.stderr
+    assert failing.returncode == 1, out[-4000:]
+    assert "notebooks/train.ipynb:cell 2:2:7: NB104" in out, out[-4000:]
+    assert "notebooks/train.ipynb:cell 2:1:" in out and "NB301" in out
+    assert "clean.ipynb" not in out.split("hook id: jupyter-mlops", 1)[-1]  # clean: no finding
+    # The hook only reads: the staged notebooks are as they were.
+    assert "undefined_model" in (project / "notebooks" / "train.ipynb").read_text()
+
+    _git("rm", "-q", "--cached", "notebooks/train.ipynb", cwd=project)
+    passing = subprocess.run([*pre_commit, "try-repo", str(hook_repo), "jupyter-mlops"],
+                             cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert passing.returncode == 0, (passing.stdout + passing.stderr)[-4000:]
+    assert "Passed" in passing.stdout
 
 
 def test_reports_of_results_built_without_their_notebook(project: Path):
@@ -364,3 +385,43 @@ def test_reports_of_results_built_without_their_notebook(project: Path):
     bare = api.LintReport(files=[api.FileResult(r.path, r.findings, r.error) for r in report.files])
     assert sarif_log(bare, root=project) == sarif_log(report, root=project)
     assert api.render_report(bare, "github") == api.render_report(report, "github")
+
+
+def test_sarif_rule_properties_for_github_code_scanning(project: Path):
+    log = json.loads(cli("lint", "hazards.ipynb", "--format", "sarif", cwd=project).stdout)
+    run = log["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    by_id = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    for info in api.list_rules():
+        props = by_id[info.code]["properties"]
+        assert props["tags"] == [info.category], info.code
+        if info.category == "security":
+            # GitHub ranks alerts by this CVSS-like score: errors high, warnings medium.
+            assert props["security-severity"] == {"error": "8.0", "warning": "5.5", "info": "2.0"}[info.severity]
+            assert 0 < float(props["security-severity"]) <= 10
+        else:
+            assert "security-severity" not in props, info.code
+    assert any(r.category == "security" for r in api.list_rules())
+    # Columns count code points: the finding after "héllo, wörld" and "ünïcode" points at `zz`.
+    zz = [r for r in run["results"] if r["properties"]["rule"] == "undefined-name" and r["properties"]["cell"] == 2]
+    region = zz[0]["locations"][0]["physicalLocation"]["region"]
+    line = (project / "hazards.ipynb").read_text(encoding="utf-8").split("\n")[region["startLine"] - 1]
+    assert line[region["startColumn"] - 1:region["endColumn"] - 1] == "zz"
+
+
+SECRETS = {
+    "ghp_8fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uI": 'GITHUB_TOKEN = "ghp_8fK2mQ7xR4tL9vB1nC6wZ3yH5jD0pS2aE7uI"',
+    "AKIAQ3EGUSHX7KWPVJ5M": 'aws_key = "AKIAQ3EGUSHX7KWPVJ5M"',
+    "Hunter2Secret": 'url = "postgresql://bob:Hunter2Secret@db:5432/x"',
+    "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0": 'openai.api_key = "sk-proj-9fK2mQ7xR4tL9vB1nC6wZ3yH5jD0"',
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_no_report_format_echoes_a_secret(tmp_path: Path, fmt: str):
+    write_ipynb(tmp_path / "s.ipynb", ["import openai", *SECRETS.values()])
+    proc = cli("lint", "s.ipynb", "--format", fmt, cwd=tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and out.count("NB40") >= len(SECRETS), out
+    for secret in SECRETS:
+        assert secret not in out and secret[4:-4] not in out, (fmt, secret)

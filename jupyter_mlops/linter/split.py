@@ -170,6 +170,7 @@ class SplitLinter:
                 found = lint_notebook(notebook, config, cache, rules=frozenset(there))
             else:
                 self.split_lints += 1
+                log.debug("lint of %s shared with the lint helper", notebook.path)
         theirs = [(f.sort_key(), convert(f)) for f in found]
         # Both lists are sorted, and findings that tie are of one rule, so on one side: the merged
         # order is lint_notebook's.
@@ -190,7 +191,9 @@ class SplitLinter:
             self._fail(HelperError(f"lint helper ended during start-up ({exc or 'closed'})"))
             return False
         self._ready = message == ("ready",)
-        if not self._ready:
+        if self._ready:
+            log.info("lint helper %s ready", self.pid)
+        else:
             self._fail(HelperError(f"lint helper sent {message!r} instead of ready"))
         return self._ready
 

@@ -16,6 +16,9 @@ _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 
 def run_tests(package_dir: Path, timeout: float = 900.0,
               cancel: threading.Event | None = None) -> TestOutcome:
+    # pytest runs with the package as its working directory: a relative path would then name
+    # a folder inside it (`--out pkg` failed with "--confcutdir must be a directory").
+    package_dir = Path(package_dir).resolve()
     env = dict(os.environ)
     env["PYTHONPATH"] = str(package_dir / "src") + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("MPLBACKEND", "Agg")

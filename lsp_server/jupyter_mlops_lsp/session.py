@@ -315,9 +315,14 @@ class Session:
         if view.kind == "notebook":
             if ADD_CELL_TAG not in self.client_commands:
                 return None
+            # The index counts the cells the client synced (VS Code sends only Python cells, so
+            # it is not the notebook's own index once markdown comes first): the cell's document
+            # URI names the cell exactly, and the client finds it by that.
+            slot = view.slot(f.cell)
+            arguments = [view.key, f.cell, tag] + ([slot.uri] if slot is not None else [])
             return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
                                     command=types.Command(title=title, command=ADD_CELL_TAG,
-                                                          arguments=[view.key, f.cell, tag]))
+                                                          arguments=arguments))
         if view.kind != "percent":
             return None
         slot = view.slot(f.cell)

@@ -3,9 +3,11 @@
 jupyterlab-lsp (5.x, through JupyterLab's `@jupyterlab/lsp`) does not use LSP notebook sync.
 It joins the cells into one virtual document: each cell's lines, then a newline, with two blank
 lines between cells (`blankLinesBetweenCells = 2`); markdown and raw cells leave one empty
-line. IPython syntax is rewritten into calls first (`%pip install x` becomes
-`get_ipython().run_line_magic("pip", " install x")`, a `%%time` cell becomes one
-`get_ipython().run_cell_magic(...)` call with a triple-quoted body).
+line. IPython syntax is rewritten first (`%pip install x` becomes
+`get_ipython().run_line_magic("pip", " install x")`; jupyterlab-lsp 5.3 wraps a `%%time` cell's
+body in `# START_CELL_MAGIC("time", "")` ... `# END_CELL_MAGIC` comments, older versions made it
+one `get_ipython().run_cell_magic(...)` call with a triple-quoted body). What 5.3 really sends is
+recorded in tests/lsp/data/jupyterlab_lsp_document.json by a browser test.
 
 Here we undo both: cells are the runs of lines between two or more blank lines, and the
 rewritten lines get their IPython spelling back so the engine sees what the user typed. Each
@@ -27,6 +29,8 @@ _SHELL = re.compile(_PREFIX + r'get_ipython\(\)\.getoutput\("(.*)"\)\s*$')
 _PINFO_BEFORE = re.compile(r"^(\s*)get_ipython\(\)\.run_line_magic\('(pinfo2?)', '(.*?)'\)\s*$")
 _PINFO_AFTER = re.compile(r"^(\s*)get_ipython\(\)\.run_line_magic\('(pinfo2?)',  '(.*?)'\)\s*$")
 _CELL_MAGIC = re.compile(r'^get_ipython\(\)\.run_cell_magic\("(.*?)", "(.*?)", """')
+_CELL_MAGIC_START = re.compile(r'^# START_CELL_MAGIC\("(.*?)", "(.*)"\)\s*$')
+_CELL_MAGIC_END = "# END_CELL_MAGIC"
 
 
 @dataclass
@@ -67,6 +71,13 @@ def restore_line(line: str) -> str | None:
 
 def _cell(lines: list[str], first: int) -> VirtualCell:
     doc_lines = list(range(first, first + len(lines)))
+    m = _CELL_MAGIC_START.match(lines[0])
+    if m and len(lines) > 1 and lines[-1].strip() == _CELL_MAGIC_END:
+        # `%%name args` on the first line, the body unchanged, the closing comment dropped.
+        source = [f"%%{m.group(1)}{_unescape(m.group(2))}", *lines[1:-1]]
+        cell = VirtualCell("\n".join(source), doc_lines[:-1])
+        cell.rewritten.add(1)
+        return cell
     m = _CELL_MAGIC.match(lines[0])
     if m and lines[-1].rstrip().endswith('""")'):
         # One call spanning the cell: `%%name args` + body; the magic line has no line of its own.

@@ -58,7 +58,12 @@ class Lab:
             self.process.wait(5)
 
 
-def start_lab(base: Path) -> Lab:
+JUPYTERLAB_LSP = "@jupyter-lsp/jupyterlab-lsp"
+
+
+def start_lab(base: Path, jupyterlab_lsp: bool = False) -> Lab:
+    """A JupyterLab on a copy of tests/browser/notebooks. jupyterlab-lsp (installed with the dev
+    extras) is disabled unless asked for: the sidebar's tests need only our own front end."""
     root = base / "root"
     shutil.copytree(NOTEBOOKS, root)
     settings = base / "settings" / "@jupyterlab" / "apputils-extension"
@@ -66,6 +71,10 @@ def start_lab(base: Path) -> Lab:
     # No news or update pop-ups over the page.
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    config = base / "config" / "labconfig"
+    config.mkdir(parents=True)
+    (config / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {} if jupyterlab_lsp else {JUPYTERLAB_LSP: True}}))
     port, token = free_port(), secrets.token_hex(16)
     log = base / "lab.log"
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
@@ -74,7 +83,8 @@ def start_lab(base: Path) -> Lab:
            f"--LabApp.user_settings_dir={base / 'settings'}",
            f"--LabApp.workspaces_dir={base / 'workspaces'}",
            "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0"]
-    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1",
+           "JUPYTER_CONFIG_DIR": str(base / "config")}
     process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
                                cwd=root)
     url = f"http://127.0.0.1:{port}/"
@@ -92,3 +102,16 @@ def start_lab(base: Path) -> Lab:
             time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"jupyter lab did not start in 60 s:\n{log.read_text()[-3000:]}")
+
+
+def big_notebook(n: int) -> dict:
+    """n code cells of plain arithmetic, with a hard-coded home-directory path every 50th."""
+    cells = []
+    for i in range(n):
+        source = (f"value_{i} = {i} * 2\nresult_{i} = value_{i} + 1\nprint(result_{i})"
+                  if i % 50 else f"model_{i} = load('/home/bob/models/m{i}.bin')")
+        cells.append({"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": source,
+                      "execution_count": None, "outputs": []})
+    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                                        "display_name": "Python 3"}},
+            "nbformat": 4, "nbformat_minor": 5}

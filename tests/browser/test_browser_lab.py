@@ -1,22 +1,22 @@
 """The JupyterLab extension in a real JupyterLab driven through a real Chromium (Playwright).
 
-One JupyterLab server for the module; each test opens a notebook in a fresh page.
+One JupyterLab server for the module; each test opens a notebook in a fresh page. Timeouts here
+only stop a hung test; how fast the sidebar answers is measured by benchmarks/lab_latency.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-from lab_harness import CHROMIUM, CHROMIUM_ARGS, Lab, start_lab
+from lab_harness import CHROMIUM, CHROMIUM_ARGS, Lab, big_notebook, start_lab
 
 FINDING = ".jp-mlops-finding"
 SCREENSHOTS = os.environ.get("JUPYTER_MLOPS_SCREENSHOTS")  # a directory: save docs images there
@@ -68,13 +68,10 @@ def active_cell_index(page) -> int:
     return page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex")
 
 
-def test_sidebar_lists_findings_within_three_seconds(page, lab):
+def test_sidebar_lists_findings_by_cell_with_a_score(page, lab):
     page.goto(lab.tree("churn.ipynb"))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=60_000)
-    shown = time.monotonic()
-    page.wait_for_selector(f'{FINDING}[data-code="NB502"]', timeout=3_000)
-    elapsed = time.monotonic() - shown
-    assert elapsed < 3.0
+    page.wait_for_selector(f'{FINDING}[data-code="NB502"]', timeout=30_000)
     codes = page.locator(FINDING).evaluate_all("ns => ns.map(n => n.dataset.code)")
     assert {"NB301", "NB502", "NB401"} <= set(codes)
     # Summary: score and counts by severity.
@@ -208,9 +205,9 @@ def test_narrow_sidebar_wraps_instead_of_overflowing(page, lab):
     open_notebook(page, lab, "churn.ipynb")
     finding(page, "NB301").wait_for()
     page.evaluate("() => window.jupyterapp.shell._hsplitPanel.setRelativeSizes([0.12, 0.88, 0])")
-    page.wait_for_timeout(300)
-    sidebar = page.locator("#jupyter-mlops-sidebar")
-    assert sidebar.bounding_box()["width"] <= 260  # JupyterLab's own minimum is 250 px
+    # Wait for the layout to settle at JupyterLab's minimum width (250 px), not for a time.
+    page.wait_for_function(
+        "() => document.querySelector('#jupyter-mlops-sidebar').getBoundingClientRect().width <= 260")
     overflow = page.evaluate("""() => [...document.querySelectorAll(
         '#jupyter-mlops-sidebar .jp-mlops-header, #jupyter-mlops-sidebar .jp-mlops-content')]
         .map(n => n.scrollWidth - n.clientWidth)""")
@@ -225,33 +222,38 @@ def test_narrow_sidebar_wraps_instead_of_overflowing(page, lab):
     assert outside == 0
 
 
-def test_stays_responsive_on_a_300_cell_notebook(page, lab):
-    cells = []
-    for i in range(300):
-        source = (f"value_{i} = {i} * 2\nresult_{i} = value_{i} + 1\nprint(result_{i})"
-                  if i % 50 else f"model_{i} = load('/home/bob/models/m{i}.bin')")
-        cells.append({"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": source,
-                      "execution_count": None, "outputs": []})
-    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "language": "python",
-                                                      "display_name": "Python 3"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    (lab.root / "big.ipynb").write_text(json.dumps(nb))
+def test_a_300_cell_notebook_is_checked_and_rechecked_as_you_type(page, lab):
+    (lab.root / "big.ipynb").write_text(json.dumps(big_notebook(300)))
     page.goto(lab.tree("big.ipynb"))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=60_000)
-    shown = time.monotonic()
-    finding(page, "NB301").first.wait_for(timeout=3_000)
-    assert time.monotonic() - shown < 3.0
-    checked = page.locator(".jp-mlops-status-text").inner_text()
-    assert int(checked.split()[2]) < 1000, checked  # "checked in N ms"
-    # Typing stays fluid while every pause re-checks 300 cells.
+    finding(page, "NB301").first.wait_for(timeout=30_000)
+    assert finding(page, "NB301").count() == 6  # every 50th cell loads from /home/bob
+    assert "checked in" in page.locator(".jp-mlops-status-text").inner_text()
     editor = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".cm-content")
     editor.click()
     page.keyboard.press("Control+End")
-    started = time.monotonic()
     page.keyboard.type("\nimport os\nos.chdir('/tmp')  # move", delay=20)
-    typing = time.monotonic() - started
-    assert typing < 8.0, f"typing 33 characters took {typing:.1f} s"  # ~1-4 s here, under load
-    typed = time.monotonic()
-    finding(page, "NB302").wait_for(timeout=10_000)
-    print(f"300 cells: typing {typing:.2f} s, finding after the last key {time.monotonic() - typed:.2f} s")
-    assert time.monotonic() - typed < 3.0
+    finding(page, "NB302").wait_for(timeout=30_000)
+    assert page.locator('.jp-mlops-group[data-cell="1"]').count() == 1
+
+
+def test_teaching_mode_shows_each_findings_lesson_inline(page, lab):
+    open_notebook(page, lab, "churn.ipynb")
+    finding(page, "NB401").wait_for()
+    assert page.locator(".jp-mlops-teach").count() == 0
+    page.evaluate("() => window.jupyterapp.commands.execute('jupyter-mlops:toggle-teaching-mode')")
+    lesson = finding(page, "NB401").locator(".jp-mlops-teach")
+    lesson.wait_for()
+    assert "Why it matters" in lesson.text_content()
+    why = page.evaluate("async () => (await (await fetch('/jupyter-mlops/api/v1/rules/NB401', "
+                        "{headers: {Authorization: 'token ' + window.jupyterapp.serviceManager"
+                        ".serverSettings.token}})).json()).markdown")
+    first_words = " ".join(why.split("## Why is this bad?")[1].strip().split("\n")[0].split()[:5])
+    # The lesson's text arrives after its title (fetched once per rule): wait for it.
+    lesson.locator(".jp-mlops-teach-body", has_text=first_words).wait_for()
+    assert page.locator(".jp-mlops-teach").count() == page.locator(FINDING).count()
+    # It is a setting: it stays on for the next notebook opened, until toggled off.
+    open_notebook(page, lab, "queries.ipynb")
+    page.locator(f"{FINDING} .jp-mlops-teach").first.wait_for()
+    page.evaluate("() => window.jupyterapp.commands.execute('jupyter-mlops:toggle-teaching-mode')")
+    page.locator(".jp-mlops-teach").first.wait_for(state="detached")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Union
 
 from lsprotocol import types
@@ -199,10 +199,6 @@ async def open_text(client: LanguageClient, uri: str, text: str, language: str =
 
 def by_code(diags: Sequence[types.Diagnostic], code: str) -> list[types.Diagnostic]:
     return [d for d in diags if d.code == code]
-
-
-def wait_until(predicate: Callable[[], Any]) -> Any:
-    return predicate()
 
 
 def send_raw(client: LanguageClient, message: dict) -> None:

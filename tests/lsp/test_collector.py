@@ -51,7 +51,11 @@ def test_busy_server_makes_no_full_collection_and_frees_garbage_when_quiet():
                 await asyncio.sleep(0)
             busy_full = len(full)
             alive_while_busy = probe() is not None
-            await asyncio.sleep(0.5)  # the editor goes quiet
+            # The editor goes quiet: wait for the idle collection itself (30 s stops a hang).
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while not c.full_collections and loop.time() < deadline:
+                await asyncio.sleep(0.01)
             print(busy_full, alive_while_busy, probe() is None, c.full_collections)
 
         asyncio.run(main())

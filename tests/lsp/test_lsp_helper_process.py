@@ -46,38 +46,55 @@ def children(pid: int) -> list[int]:
     return found
 
 
-async def _session(extra: list[str]) -> tuple[dict[int, list[str]], int, list[int]]:
+SHARED = "shared with the lint helper"  # the server's debug log line for each shared lint
+
+
+async def _session(extra: list[str], capfd) -> tuple[dict[int, list[str]], int, list[int], int]:
+    """Open the notebook, edit it twice; the cells' codes, the server's pid, its children, and
+    how many lints the server shared with its helper during the edits (from its debug log,
+    which pytest-lsp forwards to this process's stderr)."""
     client = make_test_lsp_client()
     install_client_handlers(client)
-    await client.start_io(*SERVER, *extra)
+    await client.start_io(*SERVER, *extra, "--log-level", "DEBUG")
     server = client._server
     assert server is not None
     await client.initialize_session(types.InitializeParams(capabilities=capabilities()))
-    helpers: list[int] = []
-    for _ in range(100):  # the helper imports the engine (about a second), then it shares lints
-        helpers = children(server.pid)
-        if helpers and extra == []:
-            await asyncio.sleep(2.0)
-            break
-        await asyncio.sleep(0.05)
+    helpers = children(server.pid)
     nb = NotebookDoc(client, NB_URI.replace("analysis", "helper" + "".join(extra)), SOURCES)
     nb.open()
+    await settle(client)
+    log = capfd.readouterr().err
+    if extra == []:
+        # Wait for the helper's first shared lint (it imports the engine first, about a second;
+        # the notebook's first lint after that is a catch-up lint here): edit until one is.
+        deadline = time.monotonic() + 60
+        edits = 0
+        while SHARED not in log:
+            assert time.monotonic() < deadline, f"no lint was shared with the helper:\n{log[-3000:]}"
+            edits += 1
+            nb.set_text(3, f"train, test = train_test_split(scaled)  # edit {edits}")
+            await settle(client)
+            log += capfd.readouterr().err
+        helpers = children(server.pid)
+    nb.set_text(3, SOURCES[3])
     await settle(client)
     nb.set_text(2, "scaled = features")
     await settle(client)
     nb.set_text(2, SOURCES[2])
     await settle(client)
     codes = {i: nb.codes(i) for i in range(len(SOURCES))}
+    shared = capfd.readouterr().err.count(SHARED)
     await client.shutdown_session()
-    return codes, server.pid, helpers
+    return codes, server.pid, helpers, shared
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the helper starts only with a second core")
-async def test_the_helper_is_one_child_shares_the_lint_and_ends_with_the_server():
-    split, _, helpers = await _session([])
-    alone, _, none = await _session(["--one-process"])
+async def test_the_helper_is_one_child_shares_the_lint_and_ends_with_the_server(capfd):
+    split, _, helpers, shared = await _session([], capfd)
+    alone, _, none, shared_alone = await _session(["--one-process"], capfd)
     assert len(helpers) == 1 and none == []
+    assert shared == 3 and shared_alone == 0  # each edit's lint was shared, or none was
     # Leakage and the download come from the helper, the secret from the server: all arrive,
     # after edits too, exactly as when the server lints alone.
     assert "NB503" in split[2] and "NB403" in split[1] and "NB401" in split[4]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -20,53 +20,54 @@ from lsp_client import SERVER, by_code, capabilities, install_client_handlers, s
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-# -- how @jupyterlab/lsp builds the document (VirtualDocument.appendCodeBlock / value) ----------
-
-def _override(source: str) -> str:
-    """jupyterlab-lsp's IPython overrides (transclusions/ipython/overrides.ts), as it applies them."""
-    m = re.match(r"^%%(\S+)(.*\n)([\s\S]*)", source)
-    if m:
-        first = m.group(2)[:-1].replace("\\", "\\\\").replace('"', '\\"')
-        body = m.group(3).replace('"""', '\\"\\"\\"')
-        return f'get_ipython().run_cell_magic("{m.group(1)}", "{first}", """{body}""")'
-    out = []
-    for line in source.split("\n"):
-        lm = re.match(r"^(\s*|\s*\S+\s*=\s*)%(\S+)(.*)$", line)
-        sm = re.match(r"^(\s*|\s*\S+\s*=\s*)!([^=\s]+)(.*)$", line)
-        if sm:
-            line = f'{sm.group(1)}get_ipython().getoutput("{sm.group(2)}{sm.group(3)}")'
-        elif lm:
-            args = lm.group(3).replace("\\", "\\\\").replace('"', '\\"')
-            line = f'{lm.group(1)}get_ipython().run_line_magic("{lm.group(2)}", "{args}")'
-        out.append(line)
-    return "\n".join(out)
+# -- what jupyterlab-lsp really sends ---------------------------------------------------------------
+# Recorded from jupyterlab-lsp in a real JupyterLab by tests/browser/test_browser_lsp.py, which
+# fails when the live front end sends anything else (then re-record, and check this file).
+RECORDED = json.loads((Path(__file__).parent / "data" / "jupyterlab_lsp_document.json").read_text(encoding="utf-8"))
+RECORDED_CODE = [src for kind, src in RECORDED["cells"] if kind == "code"]
 
 
-def virtual_document(cells: list[tuple[str, str]]) -> str:
-    blocks = [(_override(src) if kind == "code" else "") + "\n" for kind, src in cells]
-    return "\n\n".join(blocks)  # blankLinesBetweenCells = 2
-
-
-# -- reading it back ------------------------------------------------------------------------------
-
-def test_cells_and_their_lines_are_recovered():
-    cells = [("code", "import pandas as pd\n%pip install pandas"), ("markdown", "# Load\ntext"),
-             ("code", "df = pd.read_csv('x.csv')\n\nfiles = !ls"), ("code", "%%time\nfit(df)\nscore = 1")]
-    text = virtual_document(cells)
+def test_the_recorded_document_reads_back_as_the_notebooks_cells():
+    text = RECORDED["text"]
     got = split_virtual_document(text)
-    assert [c.source for c in got] == [cells[0][1], cells[2][1], cells[3][1]]
+    assert [c.source for c in got] == RECORDED_CODE
     lines = text.split("\n")
     # Untouched lines map to the same text in the document; rewritten ones are marked.
     for cell in got:
         for i, src_line in enumerate(cell.source.split("\n"), start=1):
             if i not in cell.rewritten:
                 doc = lines[cell.doc_lines[i - 1]]
-                assert doc[cell.shift.get(i, 0):].startswith(src_line)
-    assert got[0].rewritten == {2} and got[1].rewritten == {3} and got[2].rewritten == {1}
-    # `%%time`'s body starts on the call's line, after the call's opening.
-    magic = got[2]
-    assert magic.doc_lines[0] == magic.doc_lines[1]
-    assert lines[magic.doc_lines[1]][magic.shift[2]:] == "fit(df)"
+                assert doc[cell.shift.get(i, 0):].startswith(src_line), (cell.source, i)
+    assert [sorted(c.rewritten) for c in got] == [[1, 3], [3], [], [1], []]  # magics, !ls, %%time
+    # The %%time cell's body sits on its own document lines, after the opening comment.
+    magic = got[3]
+    assert lines[magic.doc_lines[0]].startswith("# START_CELL_MAGIC")
+    assert lines[magic.doc_lines[1]] == "price = sales['price'].mean()"
+
+
+def test_a_bash_cell_magic_is_restored_so_its_body_is_not_read_as_python():
+    got = split_virtual_document('x = 1\n\n\n# START_CELL_MAGIC("bash", " -e")\necho $HOME | wc -l\n# END_CELL_MAGIC\n')
+    assert [c.source for c in got] == ["x = 1", "%%bash -e\necho $HOME | wc -l"]
+    assert got[1].doc_lines == [3, 4]
+
+
+def test_the_older_run_cell_magic_form_is_read_too():
+    text = 'x = 1\n\n\nget_ipython().run_cell_magic("time", "", """fit(df)\nscore = 1\n""")\n'
+    got = split_virtual_document(text)
+    assert [c.source for c in got] == ["x = 1", "%%time\nfit(df)\nscore = 1\n"]
+
+
+def join_like_jupyterlab_lsp(cells: list[str]) -> str:
+    """Plain Python cells (nothing to rewrite) joined as the recording shows: each cell's lines
+    and a newline, two blank lines between cells."""
+    return "\n\n".join(c + "\n" for c in cells)
+
+
+def test_the_join_matches_the_recording_for_plain_cells():
+    plain = [c for c in RECORDED_CODE if "%" not in c and "!" not in c]
+    assert plain and all(join_like_jupyterlab_lsp([c]) in RECORDED["text"] for c in plain)
+    between = RECORDED_CODE[2]  # a plain cell between two others: two blank lines each side
+    assert "\n\n\n" + between + "\n\n\n" in RECORDED["text"]
 
 
 line_text = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r%!?\\\"'"),
@@ -86,12 +87,11 @@ def cell_sources(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["code", "code", "markdown"]), cell_sources()), min_size=1, max_size=8))
-def test_any_notebook_round_trips_through_the_virtual_document(cells):
-    text = virtual_document(cells)
+@given(st.lists(cell_sources(), min_size=1, max_size=8))
+def test_any_plain_notebook_round_trips_through_the_virtual_document(cells):
+    text = join_like_jupyterlab_lsp(cells)
     got = split_virtual_document(text)
-    code = [src for kind, src in cells if kind == "code"]
-    assert [c.source for c in got] == code
+    assert [c.source for c in got] == cells
     lines = text.split("\n")
     for cell in got:
         assert [lines[i] for i in cell.doc_lines] == cell.source.split("\n")
@@ -141,21 +141,19 @@ async def client(lsp_client: LanguageClient):
 @pytestmark_async
 async def test_findings_land_on_the_right_lines_of_the_virtual_document(client: LanguageClient, tmp_path: Path):
     root = tmp_path / "root"
-    (root / ".virtual_documents" / "work").mkdir(parents=True)
+    (root / "notebooks").mkdir(parents=True)
     (root / "pyproject.toml").write_text('[tool.jupyter-mlops]\nignore = ["NB104"]\n')
-    cells = [("code", "%pip install pandas\nimport os"), ("markdown", "# Title"),
-             ("code", "total = price * 3\nprint(undefined_here)"), ("code", "price = 10")]
-    text = virtual_document(cells)
-    uri = (root / ".virtual_documents" / "work" / "train.ipynb").as_uri()
+    text = RECORDED["text"]  # what jupyterlab-lsp sent for this notebook
+    uri = (root / "notebooks" / "prices.ipynb").as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=uri, language_id="python", version=1, text=text)))
+        uri=uri, language_id=RECORDED["language_id"], version=1, text=text)))
     await settle(client)
     diags = list(client.diagnostics[uri])
     lines = text.split("\n")
     [d] = by_code(diags, "NB103")
     assert lines[d.range.start.line] == "total = price * 3"
     assert lines[d.range.start.line][d.range.start.character:d.range.end.character] == "price"
-    # The real notebook's pyproject.toml applies (found from the path behind .virtual_documents).
+    # The real notebook's pyproject.toml applies (found from the notebook's path).
     assert by_code(diags, "NB104") == []
     # The restored `%pip install pandas` is understood: the unpinned install is on that line.
     pip = [x for x in diags if x.data and x.data["rule"] == "unpinned-install"]
@@ -165,10 +163,11 @@ async def test_findings_land_on_the_right_lines_of_the_virtual_document(client: 
         text_document=types.TextDocumentIdentifier(uri=uri), position=d.range.start))
     assert hover is not None and "NB103" in hover.contents.value
     # Editing the defining cell (a full-text change, as jupyterlab-lsp sends) clears the finding.
-    cells[3] = ("code", "cost = 10")
+    edited = text.replace("price = sales['price'].mean()", "cost = sales['price'].mean()")
+    assert edited != text
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=virtual_document(cells))]))
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)]))
     await settle(client)
     assert by_code(list(client.diagnostics[uri]), "NB103") == []
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))

@@ -176,7 +176,7 @@ async def test_code_actions_suppress_on_the_line_in_the_cell_and_explain(client:
     cell = next(a for a in actions if "this cell" in a.title)
     explain = next(a for a in actions if a.title.startswith("Explain"))
     assert cell.command.command == "jupyterMlops.addCellTag"
-    assert list(cell.command.arguments) == [nb.uri, 0, "noqa:NB103"]
+    assert list(cell.command.arguments) == [nb.uri, 0, "noqa:NB103", nb.uris[0]]  # the cell named by its URI too
     assert explain.command.command == "jupyter-mlops.explain" and list(explain.command.arguments) == ["NB103"]
     assert all(a.kind == types.CodeActionKind.QuickFix for a in actions), titles
     # The line suppression is a real edit: applied, the finding is gone.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ import pytest
 from pytest_jupyter.jupyter_server import *
 from tornado.httpclient import HTTPClientError
 
+from nbtest import notebook_json, write_ipynb
+import jupyter_mlops
 from jupyter_mlops import api
 
 MAX_BODY = 300_000
@@ -31,20 +34,6 @@ HAZARDS = [
 def jp_server_config():
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}},
             "JupyterMlops": {"max_body_size": MAX_BODY}}
-
-
-def nb_json(sources: list[str]) -> dict:
-    return {"cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": s,
-                       "execution_count": None, "outputs": []} for i, s in enumerate(sources)],
-            "metadata": {"kernelspec": {"name": "python3", "language": "python",
-                                        "display_name": "Python 3"}},
-            "nbformat": 4, "nbformat_minor": 5}
-
-
-def write_nb(path: Path, sources: list[str]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(nb_json(sources)), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -78,14 +67,15 @@ def test_version_reports_api_and_settings(call):
     code, reply = call("version")
     assert code == 200
     assert reply["name"] == "jupyter-mlops"
-    assert reply["version"] == api.__dict__.get("__version__", reply["version"])
+    # The installed distribution's version, as `jupyter-mlops --version` prints it.
+    assert reply["version"] == version("jupyter-mlops") == jupyter_mlops.__version__
     assert reply["api_version"] == 1
     assert reply["settings"]["max_body_size"] == MAX_BODY
     assert reply["rules"] == len(api.list_rules())
 
 
 def test_lint_saved_notebook_by_path(call, jp_root_dir):
-    write_nb(jp_root_dir / "work" / "train.ipynb", HAZARDS)
+    write_ipynb(jp_root_dir / "work" / "train.ipynb", HAZARDS)
     code, reply = call("lint", body={"path": "work/train.ipynb"})
     assert code == 200
     assert reply["error"] is None
@@ -105,11 +95,11 @@ def test_lint_saved_notebook_by_path(call, jp_root_dir):
 
 
 def test_lint_uses_unsaved_content_not_the_file(call, jp_root_dir):
-    write_nb(jp_root_dir / "clean.ipynb", ["x = 1\nprint(x)"])
+    write_ipynb(jp_root_dir / "clean.ipynb", ["x = 1\nprint(x)"])
     code, reply = call("lint", body={"path": "clean.ipynb"})
     assert code == 200 and reply["findings"] == []
     assert reply["summary"]["score"] == 100
-    edited = nb_json(["x = 1\nprint(x)", "password = 'hunter2-Xk9#pQ7!'"])
+    edited = notebook_json(["x = 1\nprint(x)", "password = 'hunter2-Xk9#pQ7!'"])
     code, reply = call("lint", body={"path": "clean.ipynb", "content": edited})
     assert code == 200
     assert "hardcoded-secret" in rules_of(reply)
@@ -118,11 +108,11 @@ def test_lint_uses_unsaved_content_not_the_file(call, jp_root_dir):
 
 
 def test_lint_content_of_a_notebook_not_yet_on_disk_and_rule_selection(call):
-    code, reply = call("lint", body={"path": "new/Untitled.ipynb", "content": nb_json(HAZARDS),
+    code, reply = call("lint", body={"path": "new/Untitled.ipynb", "content": notebook_json(HAZARDS),
                                      "select": ["security"]})
     assert code == 200
     assert rules_of(reply) == {"hardcoded-secret"}
-    code, reply = call("lint", body={"path": "new/Untitled.ipynb", "content": nb_json(HAZARDS),
+    code, reply = call("lint", body={"path": "new/Untitled.ipynb", "content": notebook_json(HAZARDS),
                                      "ignore": ["NB401", "portability"]})
     assert code == 200
     assert "hardcoded-secret" not in rules_of(reply)
@@ -137,7 +127,7 @@ def test_lint_percent_script_content(call):
 
 
 def test_fixes_are_cell_sources_and_nothing_is_written(call, jp_root_dir):
-    path = write_nb(jp_root_dir / "fixme.ipynb", HAZARDS)
+    path = write_ipynb(jp_root_dir / "fixme.ipynb", HAZARDS)
     before = path.read_text()
     code, reply = call("fixes", body={"path": "fixme.ipynb"})
     assert code == 200
@@ -167,8 +157,8 @@ def test_explain_and_list_rules(call):
 @pytest.mark.parametrize("method,parts,body", [
     ("GET", ("version",), None),
     ("GET", ("rules",), None),
-    ("POST", ("lint",), {"path": "a.ipynb", "content": nb_json(["x = 1"])}),
-    ("POST", ("fixes",), {"path": "a.ipynb", "content": nb_json(["x = 1"])}),
+    ("POST", ("lint",), {"path": "a.ipynb", "content": notebook_json(["x = 1"])}),
+    ("POST", ("fixes",), {"path": "a.ipynb", "content": notebook_json(["x = 1"])}),
     ("POST", ("productionise", "plan"), {"path": "a.ipynb"}),
     ("POST", ("productionise",), {"path": "a.ipynb"}),
     ("GET", ("jobs", "0123abcd"), None),
@@ -181,7 +171,7 @@ def test_every_endpoint_refuses_requests_without_auth(call, method, parts, body)
 
 
 def test_wrong_token_is_refused(call):
-    code, _ = call("lint", body={"path": "a.ipynb", "content": nb_json(["x = 1"])},
+    code, _ = call("lint", body={"path": "a.ipynb", "content": notebook_json(["x = 1"])},
                    headers={"Authorization": "token not-the-token"})
     assert code == 403
 
@@ -194,7 +184,7 @@ def test_cookie_sessions_need_the_xsrf_token(call, jp_fetch, jp_asyncio_loop, jp
     cookies = [c.split(";", 1)[0] for c in r.headers.get_list("Set-Cookie")]
     login = [c for c in cookies if c.startswith("username-")]
     assert login, cookies
-    body = {"path": "a.ipynb", "content": nb_json(["x = 1"])}
+    body = {"path": "a.ipynb", "content": notebook_json(["x = 1"])}
     # ... then a cross-site form or fetch carrying only that cookie is refused,
     code, reply = call("lint", body=body, headers={"Authorization": "", "Cookie": login[0]})
     assert code == 403 and "xsrf" in reply["message"].lower()
@@ -223,7 +213,7 @@ def test_paths_are_confined_to_the_root(call, path, status):
 
 def test_symlinks_out_of_the_root_are_refused(call, jp_root_dir, tmp_path_factory):
     outside = tmp_path_factory.mktemp("outside")
-    write_nb(outside / "secret.ipynb", ["x = 1"])
+    write_ipynb(outside / "secret.ipynb", ["x = 1"])
     os.symlink(outside / "secret.ipynb", jp_root_dir / "link.ipynb")
     os.symlink(outside, jp_root_dir / "linkdir")
     for path in ("link.ipynb", "linkdir/secret.ipynb"):
@@ -231,7 +221,7 @@ def test_symlinks_out_of_the_root_are_refused(call, jp_root_dir, tmp_path_factor
         assert code == 403, reply
         assert "outside the server root" in reply["message"]
     # A symlink that stays inside the root is fine.
-    write_nb(jp_root_dir / "real" / "nb.ipynb", ["x = 1"])
+    write_ipynb(jp_root_dir / "real" / "nb.ipynb", ["x = 1"])
     os.symlink(jp_root_dir / "real", jp_root_dir / "alias")
     code, _ = call("lint", body={"path": "alias/nb.ipynb"})
     assert code == 200
@@ -256,7 +246,7 @@ def test_bad_requests_get_a_clear_json_error(call, body, fragment):
 
 
 def test_oversize_bodies_are_refused(call):
-    big = nb_json(["x = 1\n" + "#" * (MAX_BODY + 10)])
+    big = notebook_json(["x = 1\n" + "#" * (MAX_BODY + 10)])
     code, reply = call("lint", body={"path": "big.ipynb", "content": big})
     assert code == 413
     assert "limit" in reply["message"]

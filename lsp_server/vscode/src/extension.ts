@@ -60,11 +60,21 @@ function settings(): Record<string, unknown> {
   };
 }
 
-/** Add a tag such as `noqa:NB103` to a notebook cell (LSP cannot edit cell metadata). */
-async function addCellTag(notebookUri: string, cellIndex: number, tag: string): Promise<void> {
+/** Add a tag such as `noqa:NB103` to a notebook cell (LSP cannot edit cell metadata). The
+ * server's index counts only the cells it was sent (Python cells), so the cell's document URI,
+ * when given, is what names the cell. */
+async function addCellTag(
+  notebookUri: string,
+  index: number,
+  tag: string,
+  cellUri?: string
+): Promise<void> {
   const notebook = vscode.workspace.notebookDocuments.find(
     nb => nb.uri.toString() === notebookUri
   );
+  const cellIndex = cellUri
+    ? (notebook?.getCells().findIndex(c => c.document.uri.toString() === cellUri) ?? -1)
+    : index;
   if (!notebook || cellIndex < 0 || cellIndex >= notebook.cellCount) {
     void vscode.window.showWarningMessage(`jupyter-mlops: cell ${cellIndex + 1} not found`);
     return;
